@@ -1,0 +1,283 @@
+//! The five behaviors for S3's 2 KB metadata limit (storage-format §7, §8): how mapped fields
+//! are split between metadata and body on write, and merged back on read.
+
+use crate::codec::{metadata_text, Mapped};
+use crate::encoding::json;
+use crate::error::{Error, ErrorKind, Result};
+use serde_json::{json, Map, Value};
+
+/// S3's user-metadata limit as s3db.js counts it.
+pub const METADATA_LIMIT: usize = 2047;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behavior {
+    UserManaged,
+    EnforceLimits,
+    TruncateData,
+    BodyOverflow,
+    BodyOnly,
+}
+
+impl Behavior {
+    /// Parses a behavior name, accepting the old spellings `user-management` and `data-truncate`.
+    pub fn parse(name: &str) -> Result<Self> {
+        Ok(match name {
+            "user-managed" | "user-management" => Behavior::UserManaged,
+            "enforce-limits" => Behavior::EnforceLimits,
+            "truncate-data" | "data-truncate" => Behavior::TruncateData,
+            "body-overflow" => Behavior::BodyOverflow,
+            "body-only" => Behavior::BodyOnly,
+            other => return Err(Error::new(ErrorKind::Behavior, format!("Unknown behavior: {other}"))),
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Behavior::UserManaged => "user-managed",
+            Behavior::EnforceLimits => "enforce-limits",
+            Behavior::TruncateData => "truncate-data",
+            Behavior::BodyOverflow => "body-overflow",
+            Behavior::BodyOnly => "body-only",
+        }
+    }
+}
+
+/// Which write is being planned (only used in messages and events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOp {
+    Insert,
+    Update,
+    Replace,
+}
+
+impl WriteOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            WriteOp::Insert => "insert",
+            WriteOp::Update => "update",
+            WriteOp::Replace => "replace",
+        }
+    }
+}
+
+/// Mapped fields split for storage: what goes to metadata, what goes to the JSON body.
+#[derive(Debug, Clone, Default)]
+pub struct Split {
+    pub metadata: Mapped,
+    pub body: Option<Mapped>,
+    /// `exceedsLimit` event payload (user-managed over the limit).
+    pub exceeds_limit: Option<Value>,
+}
+
+/// UTF-8 size of a value's size-text (storage-format §7).
+fn value_size(value: &Value) -> usize {
+    match value {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Array(items) if items.is_empty() => 2,
+        other => metadata_text(other).len(),
+    }
+}
+
+/// Σ value sizes + Σ key sizes.
+pub fn total_size(mapped: &Mapped) -> usize {
+    mapped.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+}
+
+/// 2047 minus what s3db.js reserves: `_v`, sample timestamps, and the id when known.
+pub fn effective_limit(version: &str, timestamps: bool, id: Option<&str>) -> usize {
+    let mut overhead = "_v".len() + version.len();
+    if timestamps {
+        overhead += 2 * ("createdAt".len() + "2024-01-01T00:00:00.000Z".len());
+    }
+    if let Some(id) = id {
+        overhead += "id".len() + id.len();
+    }
+    METADATA_LIMIT.saturating_sub(overhead)
+}
+
+/// Splits mapped fields per behavior. `limit` comes from [`effective_limit`].
+pub fn split(behavior: Behavior, op: WriteOp, mapped: Mapped, limit: usize) -> Result<Split> {
+    match behavior {
+        Behavior::UserManaged => Ok(user_managed(op, mapped, limit)),
+        Behavior::EnforceLimits => enforce_limits(op, mapped, limit),
+        Behavior::TruncateData => Ok(truncate_data(mapped, limit)),
+        Behavior::BodyOverflow => Ok(body_overflow(mapped, limit)),
+        Behavior::BodyOnly => Ok(body_only(mapped)),
+    }
+}
+
+fn only_version(mapped: &Mapped) -> Mapped {
+    mapped.iter().filter(|(k, _)| k.as_str() == "_v").map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Everything in metadata when it fits; otherwise `_v` in metadata and all fields in the body.
+/// (Updates are written the same way as inserts: s3db.js 12.4's unbounded update metadata is
+/// rejected by S3.)
+fn user_managed(op: WriteOp, mapped: Mapped, limit: usize) -> Split {
+    let size = total_size(&mapped);
+    if size <= limit {
+        return Split { metadata: mapped, body: None, exceeds_limit: None };
+    }
+    let event = json!({
+        "operation": op.name(),
+        "totalSize": size,
+        "limit": METADATA_LIMIT,
+        "effectiveLimit": limit,
+        "excess": size - limit,
+    });
+    Split { metadata: only_version(&mapped), body: Some(mapped), exceeds_limit: Some(event) }
+}
+
+fn enforce_limits(op: WriteOp, mapped: Mapped, limit: usize) -> Result<Split> {
+    let size = total_size(&mapped);
+    if size > limit {
+        return Err(Error::new(
+            ErrorKind::MetadataLimit,
+            format!(
+                "Metadata size exceeds 2KB limit on {}: {size} bytes, effective limit {limit} bytes (excess {})",
+                op.name(),
+                size - limit
+            ),
+        )
+        .with("totalSize", size)
+        .with("effectiveLimit", limit)
+        .with("limit", METADATA_LIMIT)
+        .with("excess", size - limit)
+        .with("operation", op.name()));
+    }
+    Ok(Split { metadata: mapped, body: None, exceeds_limit: None })
+}
+
+/// Fields sorted by value size, ascending (stable), `_v` excluded.
+fn by_size(mapped: &Mapped) -> Vec<(&String, &Value, usize)> {
+    let mut fields: Vec<_> = mapped.iter().filter(|(k, _)| k.as_str() != "_v").map(|(k, v)| (k, v, value_size(v))).collect();
+    fields.sort_by_key(|(_, _, size)| *size);
+    fields
+}
+
+/// Smallest fields first into metadata; from the first that does not fit, the rest go to the body.
+fn body_overflow(mapped: Mapped, limit: usize) -> Split {
+    let mut metadata = only_version(&mapped);
+    let mut used = total_size(&metadata);
+    let mut body = Map::new();
+    for (key, value, size) in by_size(&mapped) {
+        if body.is_empty() && used + key.len() + size <= limit {
+            used += key.len() + size;
+            metadata.insert(key.clone(), value.clone());
+        } else {
+            body.insert(key.clone(), value.clone());
+        }
+    }
+    if body.is_empty() {
+        return Split { metadata: json::js_key_order(metadata), body: None, exceeds_limit: None };
+    }
+    metadata.insert("$overflow".into(), Value::String("true".into()));
+    Split { metadata: json::js_key_order(metadata), body: Some(json::js_key_order(body)), exceeds_limit: None }
+}
+
+/// Longest prefix of `text` (whole chars) whose UTF-8 size is at most `budget`.
+fn cut_to_bytes(text: &str, budget: usize) -> String {
+    let mut end = 0;
+    for (index, c) in text.char_indices() {
+        if index + c.len_utf8() > budget {
+            break;
+        }
+        end = index + c.len_utf8();
+    }
+    text[..end].to_string()
+}
+
+/// Keeps the smallest fields whole, cuts the first that does not fit, drops the rest.
+/// Key sizes are counted, so the result always fits (s3db.js could loop forever here).
+fn truncate_data(mapped: Mapped, limit: usize) -> Split {
+    const FLAG: usize = "$truncated".len() + "true".len();
+    let mut metadata = only_version(&mapped);
+    let mut used = total_size(&metadata);
+    let mut truncated = false;
+    for (key, value, size) in by_size(&mapped) {
+        if used + key.len() + size + FLAG <= limit {
+            used += key.len() + size;
+            metadata.insert(key.clone(), value.clone());
+            continue;
+        }
+        let budget = limit.saturating_sub(used + key.len() + FLAG);
+        let cut = cut_to_bytes(&metadata_text(value), budget);
+        if used + key.len() + FLAG <= limit {
+            metadata.insert(key.clone(), Value::String(cut));
+        }
+        truncated = true;
+        break;
+    }
+    if truncated {
+        metadata.insert("$truncated".into(), Value::String("true".into()));
+    }
+    Split { metadata: json::js_key_order(metadata), body: None, exceeds_limit: None }
+}
+
+/// Metadata holds `_v` and the attribute map; all fields (with `_v`) go to the body.
+fn body_only(mapped: Mapped) -> Split {
+    let metadata = only_version(&mapped);
+    Split { metadata, body: Some(mapped), exceeds_limit: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapped(fields: &[(&str, &str)]) -> Mapped {
+        let mut m: Mapped = fields.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+        m.insert("_v".into(), Value::String("v1".into()));
+        m
+    }
+
+    #[test]
+    fn effective_limits_match_s3db() {
+        assert_eq!(effective_limit("v1", false, None), 2043);
+        assert_eq!(effective_limit("v1", true, None), 1977);
+    }
+
+    #[test]
+    fn enforce_limits_edge_is_exact() {
+        // {name: "x", bio} on v1: 1 + bio + 2 ("v1") + keys 4 = 2043 at most.
+        let fits = mapped(&[("0", "x"), ("1", &"b".repeat(2036))]);
+        assert!(split(Behavior::EnforceLimits, WriteOp::Insert, fits, 2043).is_ok());
+        let over = mapped(&[("0", "x"), ("1", &"b".repeat(2037))]);
+        let err = split(Behavior::EnforceLimits, WriteOp::Insert, over, 2043).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::MetadataLimit);
+    }
+
+    #[test]
+    fn user_managed_moves_everything_to_the_body_when_over() {
+        let over = mapped(&[("0", "x"), ("1", &"b".repeat(2037))]);
+        let s = split(Behavior::UserManaged, WriteOp::Insert, over, 2043).unwrap();
+        assert_eq!(s.metadata.len(), 1);
+        assert_eq!(s.body.unwrap().len(), 3);
+        assert!(s.exceeds_limit.is_some());
+    }
+
+    #[test]
+    fn truncate_data_always_fits_even_where_s3db_loops() {
+        let m = mapped(&[("0", "n"), ("1", &"a".repeat(1500)), ("2", &"b".repeat(1500)), ("3", "7")]);
+        let s = split(Behavior::TruncateData, WriteOp::Insert, m, 2043).unwrap();
+        assert!(total_size(&s.metadata) <= 2043);
+        assert_eq!(s.metadata["$truncated"], "true");
+        assert_eq!(s.metadata["0"], "n");
+    }
+
+    #[test]
+    fn body_overflow_keeps_small_fields_in_metadata() {
+        let m = mapped(&[("0", "title"), ("1", &"c".repeat(3000)), ("2", "tag")]);
+        let s = split(Behavior::BodyOverflow, WriteOp::Insert, m, 2043).unwrap();
+        assert_eq!(s.metadata["0"], "title");
+        assert_eq!(s.metadata["$overflow"], "true");
+        assert!(s.body.unwrap().contains_key("1"));
+    }
+
+    #[test]
+    fn legacy_behavior_names_are_accepted() {
+        assert_eq!(Behavior::parse("user-management").unwrap(), Behavior::UserManaged);
+        assert_eq!(Behavior::parse("data-truncate").unwrap(), Behavior::TruncateData);
+        assert_eq!(Behavior::parse("nope").unwrap_err().message, "Unknown behavior: nope");
+    }
+}

@@ -1,0 +1,94 @@
+//! Engine errors. Each carries a stable `name` (the s3db.js error class users catch) so the
+//! binding can rebuild the right JS error class.
+
+use serde_json::{json, Map, Value};
+use std::fmt;
+
+/// The s3db.js error classes the engine can raise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Document failed schema validation (s3db.js `InvalidResourceItem`).
+    InvalidResourceItem,
+    /// Bad argument from the caller (empty id, non-object document, …).
+    Validation,
+    /// A record or object that does not exist.
+    NoSuchKey,
+    ResourceNotFound,
+    /// Plain s3db.js `Error`s users match by message (already exists, does not exist).
+    Resource,
+    Database,
+    Schema,
+    Partition,
+    Crypto,
+    MetadataLimit,
+    Behavior,
+    ConnectionString,
+    Storage,
+    Internal,
+}
+
+impl ErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidResourceItem => "InvalidResourceItem",
+            ErrorKind::Validation => "ValidationError",
+            ErrorKind::NoSuchKey => "NoSuchKey",
+            ErrorKind::ResourceNotFound => "ResourceNotFound",
+            ErrorKind::Resource => "ResourceError",
+            ErrorKind::Database => "DatabaseError",
+            ErrorKind::Schema => "SchemaError",
+            ErrorKind::Partition => "PartitionError",
+            ErrorKind::Crypto => "CryptoError",
+            ErrorKind::MetadataLimit => "MetadataLimitError",
+            ErrorKind::Behavior => "BehaviorError",
+            ErrorKind::ConnectionString => "ConnectionStringError",
+            ErrorKind::Storage => "S3dbError",
+            ErrorKind::Internal => "UnknownError",
+        }
+    }
+}
+
+/// An engine error: kind, message and optional structured details (validation issues, ids, keys).
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub details: Map<String, Value>,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), details: Map::new() }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Validation, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    /// `{name, message, ...details}`: what the binding hands to the JS error factory.
+    pub fn to_json(&self) -> Value {
+        let mut obj = self.details.clone();
+        obj.insert("name".into(), json!(self.kind.name()));
+        obj.insert("message".into(), json!(self.message));
+        Value::Object(obj)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}

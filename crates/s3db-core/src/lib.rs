@@ -1,0 +1,24 @@
+//! s3db-core: the engine of s3db-native. It stores documents in any S3-compatible object store
+//! in exactly the layout s3db.js uses, so both read each other's buckets. No N-API types here;
+//! the Node binding lives in the crate at the repository root.
+
+pub mod behavior;
+pub mod catalog;
+pub mod clock;
+pub mod codec;
+pub mod context;
+pub mod crypto;
+pub mod database;
+pub mod encoding;
+pub mod error;
+pub mod id;
+pub mod keys;
+pub mod partition;
+pub mod resource;
+pub mod schema;
+pub mod storage;
+pub mod validator;
+
+pub use database::{Database, DatabaseOptions};
+pub use error::{Error, ErrorKind, Result};
+pub use resource::Resource;

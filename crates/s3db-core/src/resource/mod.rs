@@ -1,0 +1,109 @@
+//! A resource (table): its current schema state and every record operation.
+
+mod definition;
+mod read;
+mod stored;
+mod write;
+
+pub use definition::ResourceDefinition;
+pub use read::{ListOptions, Page, PageOptions};
+pub use write::{DeleteOutcome, WriteOutcome};
+
+use crate::context::StoreContext;
+use crate::encoding::json;
+use crate::error::{Error, ErrorKind, Result};
+use crate::partition::Partition;
+use crate::schema::{AttributeLayout, FieldKind};
+use crate::validator::{CompiledSchema, ValidatorOptions};
+use parking_lot::RwLock;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// Everything derived from one definition at one catalogue version.
+pub struct ResourceState {
+    pub definition: ResourceDefinition,
+    /// Catalogue version name (`v1`).
+    pub version: String,
+    pub layout: AttributeLayout,
+    pub validator: CompiledSchema,
+    pub partitions: Vec<Partition>,
+    pub passphrase: String,
+    pub has_secrets: bool,
+    /// `Resource.getDefinitionHash()`: sha256 of {attributes, behavior}.
+    pub record_hash: String,
+}
+
+impl ResourceState {
+    pub fn new(definition: ResourceDefinition, version: String, db_passphrase: &str) -> Result<Self> {
+        let options = ValidatorOptions { all_nested_objects_optional: definition.all_nested_objects_optional };
+        let validator = CompiledSchema::compile(&definition.attributes, &options).map_err(|message| {
+            Error::new(ErrorKind::Schema, format!("Invalid schema for resource '{}': {message}", definition.name))
+        })?;
+        let layout = AttributeLayout::new(&definition.attributes);
+        let partitions = Partition::parse_all(&definition.partitions)?;
+        let has_secrets = layout.kinds().values().any(|k| *k == FieldKind::Secret);
+        let passphrase = definition.passphrase.clone().unwrap_or_else(|| db_passphrase.to_string());
+        let hashed = json!({"attributes": definition.attributes, "behavior": definition.behavior.name()});
+        let digest = Sha256::digest(json::stable_stringify(&hashed).as_bytes());
+        let record_hash = format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        Ok(Self { definition, version, layout, validator, partitions, passphrase, has_secrets, record_hash })
+    }
+
+    /// What the JS side needs to present the resource (`name`, `attributes`, `schema.map`, `config`…).
+    pub fn describe(&self) -> Value {
+        let d = &self.definition;
+        json!({
+            "name": d.name,
+            "version": self.version,
+            "attributes": d.attributes,
+            "behavior": d.behavior.name(),
+            "map": self.layout.map_json(),
+            "partitions": d.partitions,
+            "timestamps": d.timestamps,
+            "paranoid": d.paranoid,
+            "allNestedObjectsOptional": d.all_nested_objects_optional,
+            "autoDecrypt": d.auto_decrypt,
+            "cache": d.cache,
+            "asyncEvents": d.async_events,
+            "idSize": d.id_size,
+            "definitionHash": self.record_hash,
+        })
+    }
+}
+
+pub struct Resource {
+    ctx: Arc<StoreContext>,
+    state: RwLock<Arc<ResourceState>>,
+}
+
+impl Resource {
+    pub fn new(ctx: Arc<StoreContext>, state: ResourceState) -> Self {
+        Self { ctx, state: RwLock::new(Arc::new(state)) }
+    }
+
+    /// The state operations run against; a redefinition swaps it without disturbing calls in flight.
+    pub fn state(&self) -> Arc<ResourceState> {
+        self.state.read().clone()
+    }
+
+    pub fn replace_state(&self, state: ResourceState) {
+        *self.state.write() = Arc::new(state);
+    }
+
+    pub fn name(&self) -> String {
+        self.state().definition.name.clone()
+    }
+
+    fn record_key(&self, state: &ResourceState, id: &str) -> String {
+        self.ctx.key(&crate::keys::record_key(&state.definition.name, id))
+    }
+}
+
+/// Runs `work` on the blocking pool when it may run PBKDF2 (first use of a key), inline otherwise.
+async fn maybe_blocking<T: Send + 'static>(blocking: bool, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    if !blocking {
+        return Ok(work());
+    }
+    tokio::task::spawn_blocking(work).await.map_err(|e| Error::internal(format!("key derivation task failed: {e}")))
+}

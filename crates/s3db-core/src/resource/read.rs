@@ -1,0 +1,225 @@
+//! Record reads: get, exists, getMany, list, listIds, count, page, query.
+
+use super::stored::{self, ObjectFacts};
+use super::{maybe_blocking, Resource, ResourceState};
+use crate::error::{Error, ErrorKind, Result};
+use crate::keys;
+use crate::storage::ListRequest;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// `{partition, partitionValues, limit, offset}` of list-like calls.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    pub partition: Option<String>,
+    pub partition_values: Map<String, Value>,
+    pub limit: Option<usize>,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PageOptions {
+    pub list: ListOptions,
+    pub size: usize,
+    pub skip_count: bool,
+}
+
+/// s3db.js `page()` result.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<Map<String, Value>>,
+    pub total_items: Option<usize>,
+    pub page: usize,
+    pub page_size: usize,
+    pub total_pages: Option<usize>,
+    pub has_more: bool,
+}
+
+impl Resource {
+    pub async fn get(&self, id: &str) -> Result<Map<String, Value>> {
+        keys::check_lookup_id(id)?;
+        let state = self.state();
+        self.fetch(&state, id).await?.ok_or_else(|| self.no_such_key(&state, id))
+    }
+
+    /// The record, or `None` when it does not exist.
+    pub(super) async fn fetch(&self, state: &Arc<ResourceState>, id: &str) -> Result<Option<Map<String, Value>>> {
+        let Some(object) = self.ctx.store.get(&self.record_key(state, id)).await? else { return Ok(None) };
+        let raw = stored::raw_fields(&object.head, &object.body);
+        let blocking = stored::needs_key_derivation(state, &raw);
+        let state = state.clone();
+        let id = id.to_string();
+        maybe_blocking(blocking, move || {
+            let facts = ObjectFacts {
+                content_length: object.head.content_length,
+                content_type: object.head.content_type.as_deref(),
+                last_modified_ms: object.head.last_modified_ms,
+                etag: &object.head.etag,
+            };
+            stored::to_record(&state, &id, raw, &facts)
+        })
+        .await?
+        .map(Some)
+    }
+
+    pub async fn exists(&self, id: &str) -> Result<bool> {
+        keys::check_lookup_id(id)?;
+        let state = self.state();
+        Ok(self.ctx.store.head(&self.record_key(&state, id)).await?.is_some())
+    }
+
+    /// Records in the order asked; a missing or unreadable one becomes `{id, _error}`.
+    pub async fn get_many(&self, ids: &[String]) -> Vec<Map<String, Value>> {
+        let state = self.state();
+        stream::iter(ids.to_vec())
+            .map(|id| {
+                let state = state.clone();
+                async move {
+                    let outcome = match keys::check_lookup_id(&id) {
+                        Ok(()) => self.fetch(&state, &id).await,
+                        Err(e) => Err(e),
+                    };
+                    match outcome {
+                        Ok(Some(record)) => record,
+                        Ok(None) => error_item(&id, &self.no_such_key(&state, &id)),
+                        Err(e) => error_item(&id, &e),
+                    }
+                }
+            })
+            .buffered(self.ctx.parallelism)
+            .collect()
+            .await
+    }
+
+    /// Records of the given IDs, skipping any that vanished meanwhile.
+    async fn records(&self, ids: Vec<String>) -> Result<Vec<Map<String, Value>>> {
+        let state = self.state();
+        let found: Vec<Option<Map<String, Value>>> = stream::iter(ids)
+            .map(|id| {
+                let state = state.clone();
+                async move { self.fetch(&state, &id).await }
+            })
+            .buffered(self.ctx.parallelism)
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    fn list_prefix(&self, state: &ResourceState, options: &ListOptions) -> Result<String> {
+        let name = &state.definition.name;
+        let Some(partition_name) = &options.partition else {
+            return Ok(self.ctx.key(&format!("{}/", keys::records_prefix(name))));
+        };
+        let partition = state.partitions.iter().find(|p| &p.name == partition_name).ok_or_else(|| {
+            Error::new(ErrorKind::Partition, format!("Partition '{partition_name}' not found"))
+                .with("partition", partition_name.clone())
+        })?;
+        Ok(self.ctx.key(&partition.prefix(name, &options.partition_values)))
+    }
+
+    /// IDs in key order after `offset`, at most `limit` of them.
+    pub async fn list_ids(&self, options: &ListOptions) -> Result<Vec<String>> {
+        let state = self.state();
+        let prefix = self.list_prefix(&state, options)?;
+        let wanted = options.limit.map(|l| l + options.offset);
+        let mut ids = Vec::new();
+        let mut token = None;
+        loop {
+            let max_keys = wanted.map_or(1000, |w| (w - ids.len().min(w)).clamp(1, 1000));
+            let page = self
+                .ctx
+                .store
+                .list(ListRequest { prefix: prefix.clone(), continuation_token: token, max_keys })
+                .await?;
+            ids.extend(page.keys.iter().filter_map(|k| keys::id_from_key(self.ctx.relative(k)).map(str::to_string)));
+            token = page.next_token;
+            if token.is_none() || wanted.is_some_and(|w| ids.len() >= w) {
+                break;
+            }
+        }
+        let end = wanted.map_or(ids.len(), |w| w.min(ids.len()));
+        Ok(ids.get(options.offset.min(end)..end).unwrap_or_default().to_vec())
+    }
+
+    pub async fn count(&self, options: &ListOptions) -> Result<usize> {
+        let state = self.state();
+        let prefix = self.list_prefix(&state, options)?;
+        Ok(crate::storage::list_all(self.ctx.store.as_ref(), &prefix).await?.len())
+    }
+
+    pub async fn list(&self, options: &ListOptions) -> Result<Vec<Map<String, Value>>> {
+        let ids = self.list_ids(options).await?;
+        self.records(ids).await
+    }
+
+    pub async fn get_all(&self) -> Result<Vec<Map<String, Value>>> {
+        self.list(&ListOptions::default()).await
+    }
+
+    pub async fn page(&self, options: &PageOptions) -> Result<Page> {
+        let size = options.size.max(1);
+        let mut list = options.list.clone();
+        list.limit = Some(size);
+        let items = self.list(&list).await?;
+        let total_items = if options.skip_count { None } else { Some(self.count(&options.list).await?) };
+        let offset = options.list.offset;
+        let has_more = match total_items {
+            Some(total) => offset + items.len() < total,
+            None => items.len() == size,
+        };
+        Ok(Page {
+            page: offset / size,
+            page_size: size,
+            total_pages: total_items.map(|t| t.div_ceil(size)),
+            total_items,
+            has_more,
+            items,
+        })
+    }
+
+    /// Records whose top-level fields equal every filter value, after `offset` matches, at most `limit`.
+    pub async fn query(&self, filter: &Map<String, Value>, options: &ListOptions) -> Result<Vec<Map<String, Value>>> {
+        let limit = options.limit.unwrap_or(100);
+        let all_ids = self.list_ids(&ListOptions { limit: None, offset: 0, ..options.clone() }).await?;
+        let mut matches = Vec::new();
+        let mut skipped = 0;
+        let batch = (self.ctx.parallelism * 10).max(10);
+        for chunk in all_ids.chunks(batch) {
+            for record in self.records(chunk.to_vec()).await? {
+                if !filter.iter().all(|(k, v)| record.get(k).is_some_and(|actual| values_equal(actual, v))) {
+                    continue;
+                }
+                if skipped < options.offset {
+                    skipped += 1;
+                    continue;
+                }
+                matches.push(record);
+                if matches.len() >= limit {
+                    return Ok(matches);
+                }
+            }
+        }
+        Ok(matches)
+    }
+}
+
+/// JS strict equality for JSON values (numbers by value; objects/arrays never equal, as `===`).
+fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Object(_), _) | (Value::Array(_), _) => false,
+        _ => a == b,
+    }
+}
+
+fn error_item(id: &str, error: &Error) -> Map<String, Value> {
+    let mut item = Map::new();
+    item.insert("id".into(), Value::String(id.to_string()));
+    item.insert("_error".into(), Value::String(error.message.clone()));
+    item.insert("_errorName".into(), Value::String(error.kind.name().to_string()));
+    if error.kind == ErrorKind::Crypto {
+        item.insert("_decryptionFailed".into(), Value::Bool(true));
+    }
+    item
+}

@@ -1,0 +1,146 @@
+//! Turning a resource's mapped fields into a stored object (metadata headers + body) and a
+//! stored object back into the record users see.
+
+use super::ResourceState;
+use crate::behavior::{Behavior, Split};
+use crate::codec::{self, metadata_text, ReadContext};
+use crate::encoding::{json, metadata};
+use crate::error::Result;
+use crate::storage::{Metadata, ObjectHead};
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+
+/// Headers and body of an object about to be written.
+pub struct Encoded {
+    pub metadata: Metadata,
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+/// Transport-encodes a split for the wire.
+pub fn encode(state: &ResourceState, split: &Split) -> Encoded {
+    let mut metadata: Metadata = split.metadata.iter().map(|(k, v)| (metadata::sanitize_key(k), header_value(v))).collect();
+    if state.definition.behavior == Behavior::BodyOnly {
+        let map = Value::Object(state.layout.map_json());
+        metadata.push(("_map".into(), metadata::encode_value(&json::stringify(&map))));
+    }
+    let body = split.body.as_ref().map(|b| json::stringify(&Value::Object(b.clone())).into_bytes()).unwrap_or_default();
+    let content_type = (!body.is_empty()).then(|| "application/json".to_string());
+    Encoded { metadata, body, content_type }
+}
+
+/// A header value; the strings `null`/`undefined` are base64-wrapped so they are not read back
+/// as JS null/undefined (s3db.js decodes `b:` the same way).
+fn header_value(value: &Value) -> String {
+    match value {
+        Value::String(s) if s == "null" || s == "undefined" => {
+            format!("b:{}", base64::engine::general_purpose::STANDARD.encode(s))
+        }
+        other => metadata::encode_value(&metadata_text(other)),
+    }
+}
+
+/// Mapped fields of a stored object: decoded metadata merged over the JSON body, plus the
+/// object's own `_map` when it has one.
+pub struct RawFields {
+    pub fields: Vec<(String, Value)>,
+    pub stored_map: Option<HashMap<String, String>>,
+}
+
+pub fn raw_fields(head: &ObjectHead, body: &[u8]) -> RawFields {
+    let mut fields = Vec::with_capacity(head.metadata.len());
+    let mut stored_map = None;
+    let mut seen = HashSet::new();
+    for (key, stored) in &head.metadata {
+        let value = match metadata::decode_value(stored) {
+            metadata::MetaValue::Null => Value::Null,
+            metadata::MetaValue::Undefined => continue,
+            metadata::MetaValue::Text(text) => Value::String(text),
+        };
+        if key == "_map" {
+            stored_map = value.as_str().and_then(parse_stored_map);
+            continue;
+        }
+        seen.insert(key.clone());
+        fields.push((key.clone(), value));
+    }
+    if let Some(Value::Object(body)) = parse_body(body) {
+        for (key, value) in body {
+            if !seen.contains(&key) {
+                fields.push((key, value));
+            }
+        }
+    }
+    RawFields { fields, stored_map }
+}
+
+fn parse_body(body: &[u8]) -> Option<Value> {
+    if body.is_empty() || !matches!(body.first(), Some(b'{')) {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
+}
+
+/// `_map` is `{path: key}`; reading needs key -> path.
+fn parse_stored_map(text: &str) -> Option<HashMap<String, String>> {
+    let map: Map<String, Value> = serde_json::from_str(text).ok()?;
+    Some(map.into_iter().filter_map(|(path, key)| Some((key.as_str()?.to_ascii_lowercase(), path))).collect())
+}
+
+/// Mapped fields as the codec reads them, straight from a split (no transport round trip).
+pub fn split_fields(split: &Split) -> RawFields {
+    let mut fields: Vec<(String, Value)> = split.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    if let Some(body) = &split.body {
+        let seen: HashSet<&String> = split.metadata.keys().collect();
+        fields.extend(body.iter().filter(|(k, _)| !seen.contains(k)).map(|(k, v)| (k.clone(), v.clone())));
+    }
+    RawFields { fields, stored_map: None }
+}
+
+/// True when decoding these fields needs a PBKDF2 run (an uncached salt).
+pub fn needs_key_derivation(state: &ResourceState, raw: &RawFields) -> bool {
+    state.has_secrets
+        && state.definition.auto_decrypt
+        && codec::secret_texts(&state.layout, raw.fields.iter().map(|(k, v)| (k, v)))
+            .iter()
+            .any(|text| !crate::crypto::read_key_ready(&state.passphrase, text))
+}
+
+/// Object facts that `get` reports next to the fields.
+pub struct ObjectFacts<'a> {
+    pub content_length: u64,
+    pub content_type: Option<&'a str>,
+    pub last_modified_ms: i64,
+    pub etag: &'a str,
+}
+
+/// The record users see: fields, `id`, then s3db.js's read decorations.
+pub fn to_record(state: &ResourceState, id: &str, raw: RawFields, facts: &ObjectFacts<'_>) -> Result<Map<String, Value>> {
+    let ctx = ReadContext {
+        layout: &state.layout,
+        passphrase: &state.passphrase,
+        auto_decrypt: state.definition.auto_decrypt,
+        stored_map: raw.stored_map.as_ref(),
+    };
+    let mut record = codec::unmap_record(&ctx, raw.fields)?;
+    record.insert("id".into(), Value::String(id.to_string()));
+    record.insert("_contentLength".into(), Value::from(facts.content_length));
+    record.insert("_lastModified".into(), Value::String(crate::clock::iso_string(facts.last_modified_ms)));
+    record.insert("_hasContent".into(), Value::Bool(facts.content_length > 0));
+    record.insert(
+        "_mimeType".into(),
+        Value::String(facts.content_type.unwrap_or("application/octet-stream").to_string()),
+    );
+    record.insert("_etag".into(), Value::String(facts.etag.to_string()));
+    record.insert("_v".into(), Value::String(state.version.clone()));
+    record.insert("_definitionHash".into(), Value::String(state.record_hash.clone()));
+    record.insert("_originalVersion".into(), Value::String(state.version.trim_start_matches('v').to_string()));
+    record.insert("_versionMapped".into(), Value::Bool(true));
+    Ok(record)
+}
+
+/// The user fields of a record (system `_` fields and `id` removed), e.g. to merge an update.
+pub fn user_fields(record: &Map<String, Value>) -> Map<String, Value> {
+    record.iter().filter(|(k, _)| !k.starts_with('_') && k.as_str() != "id").map(|(k, v)| (k.clone(), v.clone())).collect()
+}

@@ -1,0 +1,375 @@
+//! Record writes: insert, update, replace, upsert, delete and their bulk forms.
+
+use super::stored::{self, ObjectFacts};
+use super::{maybe_blocking, Resource, ResourceState};
+use crate::behavior::{self, Split, WriteOp};
+use crate::codec;
+use crate::crypto;
+use crate::error::{Error, ErrorKind, Result};
+use crate::id;
+use crate::keys;
+use crate::storage::{PutOutcome, PutRequest};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// A written record, plus what events need.
+#[derive(Debug, Clone)]
+pub struct WriteOutcome {
+    pub record: Map<String, Value>,
+    /// The record before an update (when one was read).
+    pub before: Option<Map<String, Value>>,
+    /// `exceedsLimit` payload when user-managed data spilled to the body.
+    pub exceeds_limit: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeleteOutcome {
+    pub id: String,
+    pub before: Map<String, Value>,
+}
+
+/// A validated, encoded record ready to be put.
+struct Prepared {
+    id: String,
+    data: Map<String, Value>,
+    split: Split,
+}
+
+impl Resource {
+    pub async fn insert(&self, document: Map<String, Value>) -> Result<WriteOutcome> {
+        let state = self.state();
+        let mut data = document;
+        let id = take_id(&mut data)?.unwrap_or_else(|| id::generate(state.definition.id_size));
+        keys::check_new_id(&id)?;
+        if state.definition.timestamps {
+            let now = self.ctx.now_iso();
+            data.insert("createdAt".into(), Value::String(now.clone()));
+            data.insert("updatedAt".into(), Value::String(now));
+        }
+        let prepared = prepare(&state, id, data, WriteOp::Insert, None).await?;
+        let etag = self.put_record(&state, &prepared, true).await?;
+        self.put_references(&state, &prepared.id, &prepared.data).await?;
+        self.written(&state, prepared, etag, None).await
+    }
+
+    /// Inserts each document; failures are returned in place (s3db.js reports them as events).
+    pub async fn insert_many(&self, documents: Vec<Map<String, Value>>) -> Vec<Result<WriteOutcome>> {
+        stream::iter(documents).map(|doc| self.insert(doc)).buffered(self.ctx.parallelism).collect().await
+    }
+
+    pub async fn update(&self, id: &str, patch: Map<String, Value>) -> Result<WriteOutcome> {
+        keys::check_lookup_id(id)?;
+        let state = self.state();
+        let before = self.fetch(&state, id).await?.ok_or_else(|| does_not_exist(id))?;
+        let mut data = stored::user_fields(&before);
+        merge_patch(&mut data, patch);
+        data.remove("id");
+        if state.definition.timestamps {
+            data.insert("updatedAt".into(), Value::String(self.ctx.now_iso()));
+        }
+        let prepared = prepare(&state, id.to_string(), data, WriteOp::Update, Some(id)).await?;
+        let etag = self.put_record(&state, &prepared, false).await?;
+        self.move_references(&state, id, &stored::user_fields(&before), &prepared.data).await?;
+        self.written(&state, prepared, etag, Some(before)).await
+    }
+
+    /// Overwrites a record with `document` without merging (creates it when missing).
+    pub async fn replace(&self, id: &str, document: Map<String, Value>) -> Result<WriteOutcome> {
+        keys::check_new_id(id)?;
+        let state = self.state();
+        let mut data = document;
+        data.remove("id");
+        let before = if state.partitions.is_empty() { None } else { self.fetch(&state, id).await? };
+        if state.definition.timestamps {
+            let now = self.ctx.now_iso();
+            let created = before.as_ref().and_then(|b| b.get("createdAt")).cloned();
+            data.entry("createdAt").or_insert_with(|| created.unwrap_or_else(|| Value::String(now.clone())));
+            data.insert("updatedAt".into(), Value::String(now));
+        }
+        let prepared = prepare(&state, id.to_string(), data, WriteOp::Replace, None).await?;
+        let etag = self.put_record(&state, &prepared, false).await?;
+        let old = before.as_ref().map(stored::user_fields).unwrap_or_default();
+        self.move_references(&state, id, &old, &prepared.data).await?;
+        self.written(&state, prepared, etag, before).await
+    }
+
+    /// Updates the record named by `document.id` when it exists, inserts it otherwise.
+    pub async fn upsert(&self, mut document: Map<String, Value>) -> Result<WriteOutcome> {
+        let Some(id) = take_id(&mut document)? else { return self.insert(document).await };
+        if self.exists(&id).await? {
+            self.update(&id, document).await
+        } else {
+            document.insert("id".into(), Value::String(id));
+            self.insert(document).await
+        }
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<DeleteOutcome> {
+        keys::check_lookup_id(id)?;
+        let state = self.state();
+        let before = self.fetch(&state, id).await?.ok_or_else(|| self.no_such_key(&state, id))?;
+        let mut doomed = vec![self.record_key(&state, id)];
+        doomed.extend(self.reference_keys(&state, id, &stored::user_fields(&before)));
+        self.delete_keys(doomed).await?;
+        Ok(DeleteOutcome { id: id.to_string(), before })
+    }
+
+    /// Deletes records and their references; missing IDs are skipped. Returns the deleted IDs.
+    pub async fn delete_many(&self, ids: &[String]) -> Result<Vec<String>> {
+        let state = self.state();
+        for id in ids {
+            keys::check_lookup_id(id)?;
+        }
+        let mut doomed = Vec::with_capacity(ids.len());
+        let mut deleted = Vec::with_capacity(ids.len());
+        if state.partitions.is_empty() {
+            doomed.extend(ids.iter().map(|id| self.record_key(&state, id)));
+            deleted.extend(ids.iter().cloned());
+        } else {
+            let found: Vec<_> = stream::iter(ids.to_vec())
+                .map(|id| {
+                    let state = state.clone();
+                    async move { self.fetch(&state, &id).await.map(|r| (id, r)) }
+                })
+                .buffered(self.ctx.parallelism)
+                .try_collect()
+                .await?;
+            for (id, record) in found {
+                let Some(record) = record else { continue };
+                doomed.push(self.record_key(&state, &id));
+                doomed.extend(self.reference_keys(&state, &id, &stored::user_fields(&record)));
+                deleted.push(id);
+            }
+        }
+        self.delete_keys(doomed).await?;
+        Ok(deleted)
+    }
+
+    /// Deletes every record and reference of the resource; refused while `paranoid`.
+    pub async fn delete_all(&self) -> Result<usize> {
+        let state = self.state();
+        if state.definition.paranoid {
+            return Err(Error::new(
+                ErrorKind::Resource,
+                "deleteAll() is a dangerous operation and requires paranoid: false option.",
+            ));
+        }
+        let name = &state.definition.name;
+        let data_prefix = self.ctx.key(&format!("{}/", keys::records_prefix(name)));
+        let records = crate::storage::list_all(self.ctx.store.as_ref(), &data_prefix).await?;
+        let count = records.len();
+        let refs_prefix = self.ctx.key(&format!("{}/partition=", keys::resource_prefix(name)));
+        let references = crate::storage::list_all(self.ctx.store.as_ref(), &refs_prefix).await?;
+        self.delete_keys(records.into_iter().chain(references).collect()).await?;
+        Ok(count)
+    }
+
+    async fn put_record(&self, state: &ResourceState, prepared: &Prepared, if_absent: bool) -> Result<String> {
+        let encoded = stored::encode(state, &prepared.split);
+        let request = PutRequest {
+            key: self.record_key(state, &prepared.id),
+            metadata: encoded.metadata,
+            body: encoded.body,
+            content_type: encoded.content_type,
+            if_absent,
+        };
+        match self.ctx.store.put(request).await? {
+            PutOutcome::Written { etag } => Ok(etag),
+            PutOutcome::Conflict => Err(Error::new(
+                ErrorKind::Resource,
+                format!("Resource with id '{}' already exists", prepared.id),
+            )
+            .with("id", prepared.id.clone())),
+        }
+    }
+
+    /// The record as a read would return it, composed from what was just written.
+    async fn written(
+        &self,
+        state: &Arc<ResourceState>,
+        prepared: Prepared,
+        etag: String,
+        before: Option<Map<String, Value>>,
+    ) -> Result<WriteOutcome> {
+        let body_len = prepared.split.body.as_ref().map(|b| crate::encoding::json::stringify(&Value::Object(b.clone())).len());
+        let facts_len = body_len.unwrap_or(0) as u64;
+        let content_type = if facts_len > 0 { "application/json" } else { "application/octet-stream" };
+        let raw = stored::split_fields(&prepared.split);
+        let facts = ObjectFacts { content_length: facts_len, content_type: Some(content_type), last_modified_ms: self.ctx.now_ms(), etag: &etag };
+        let record = stored::to_record(state, &prepared.id, raw, &facts)?;
+        Ok(WriteOutcome { record, before, exceeds_limit: prepared.split.exceeds_limit })
+    }
+
+    fn reference_keys(&self, state: &ResourceState, id: &str, data: &Map<String, Value>) -> Vec<String> {
+        state
+            .partitions
+            .iter()
+            .filter_map(|p| p.reference_key(&state.definition.name, id, data))
+            .map(|k| self.ctx.key(&k))
+            .collect()
+    }
+
+    async fn put_references(&self, state: &ResourceState, id: &str, data: &Map<String, Value>) -> Result<()> {
+        let keys = self.reference_keys(state, id, data);
+        self.put_reference_keys(state, keys).await
+    }
+
+    async fn put_reference_keys(&self, state: &ResourceState, keys: Vec<String>) -> Result<()> {
+        let version = state.version.clone();
+        stream::iter(keys)
+            .map(|key| {
+                let metadata = vec![("_v".to_string(), version.clone())];
+                self.ctx.store.put(PutRequest { key, metadata, ..Default::default() })
+            })
+            .buffer_unordered(self.ctx.parallelism)
+            .try_collect::<Vec<_>>()
+            .await?;
+        Ok(())
+    }
+
+    /// Moves references whose key changed between `old` and `new` data; unchanged ones stay.
+    async fn move_references(
+        &self,
+        state: &ResourceState,
+        id: &str,
+        old: &Map<String, Value>,
+        new: &Map<String, Value>,
+    ) -> Result<()> {
+        let old_keys = self.reference_keys(state, id, old);
+        let new_keys = self.reference_keys(state, id, new);
+        let stale: Vec<String> = old_keys.iter().filter(|k| !new_keys.contains(k)).cloned().collect();
+        let fresh: Vec<String> = new_keys.into_iter().filter(|k| !old_keys.contains(k)).collect();
+        self.put_reference_keys(state, fresh).await?;
+        self.delete_keys(stale).await
+    }
+
+    async fn delete_keys(&self, keys: Vec<String>) -> Result<()> {
+        match keys.len() {
+            0 => Ok(()),
+            1 => self.ctx.store.delete(&keys[0]).await,
+            _ => {
+                let batches: Vec<Vec<String>> = keys.chunks(1000).map(<[String]>::to_vec).collect();
+                stream::iter(batches)
+                    .map(|batch| self.ctx.store.delete_many(batch))
+                    .buffer_unordered(self.ctx.parallelism)
+                    .try_collect::<Vec<_>>()
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn no_such_key(&self, state: &ResourceState, id: &str) -> Error {
+        let key = self.record_key(state, id);
+        Error::new(
+            ErrorKind::NoSuchKey,
+            format!(
+                "No such key: {key} [bucket:{}]: record '{id}' does not exist in resource '{}'",
+                self.ctx.bucket, state.definition.name
+            ),
+        )
+        .with("key", key)
+        .with("bucket", self.ctx.bucket.clone())
+        .with("resourceName", state.definition.name.clone())
+        .with("id", id)
+    }
+}
+
+fn does_not_exist(id: &str) -> Error {
+    Error::new(ErrorKind::ResourceNotFound, format!("Resource with id '{id}' does not exist")).with("id", id)
+}
+
+/// Removes and returns `document.id` as a string (numbers are converted like JS `String()`).
+fn take_id(document: &mut Map<String, Value>) -> Result<Option<String>> {
+    match document.remove("id") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) => Ok(Some(codec::metadata_text(&Value::Number(n)))),
+        Some(_) => Err(Error::validation("id cannot be an object")),
+    }
+}
+
+/// s3db.js update merge: dotted keys set nested paths, objects merge deeply, the rest replaces.
+fn merge_patch(target: &mut Map<String, Value>, patch: Map<String, Value>) {
+    for (key, value) in patch {
+        if key.contains('.') {
+            set_path(target, &key, value);
+        } else {
+            merge_value(target, key, value);
+        }
+    }
+}
+
+fn merge_value(target: &mut Map<String, Value>, key: String, value: Value) {
+    match (target.get_mut(&key), value) {
+        (Some(Value::Object(existing)), Value::Object(incoming)) => {
+            for (k, v) in incoming {
+                merge_value(existing, k, v);
+            }
+        }
+        (_, value) => {
+            target.insert(key, value);
+        }
+    }
+}
+
+fn set_path(target: &mut Map<String, Value>, path: &str, value: Value) {
+    let mut segments: Vec<&str> = path.split('.').collect();
+    let last = segments.pop().expect("split yields one segment");
+    let mut current = target;
+    for segment in segments {
+        let slot = current.entry(segment).or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        current = slot.as_object_mut().expect("object");
+    }
+    current.insert(last.to_string(), value);
+}
+
+/// Validates and encodes; PBKDF2 (first secret write) runs on the blocking pool.
+async fn prepare(
+    state: &Arc<ResourceState>,
+    id: String,
+    mut data: Map<String, Value>,
+    op: WriteOp,
+    limit_id: Option<&str>,
+) -> Result<Prepared> {
+    let issues = state.validator.validate(&mut data);
+    if !issues.is_empty() {
+        return Err(invalid_item(state, &issues));
+    }
+    let limit = behavior::effective_limit(&state.version, state.definition.timestamps, limit_id);
+    let needs_derivation = state.has_secrets && !crypto::write_key_ready(&state.passphrase);
+    let owned_state = state.clone();
+    maybe_blocking(needs_derivation, move || {
+        let mapped = codec::map_record(&owned_state.layout, &owned_state.passphrase, &data, &owned_state.version);
+        let split = behavior::split(owned_state.definition.behavior, op, mapped, limit)?;
+        Ok(Prepared { id, data, split })
+    })
+    .await?
+}
+
+fn invalid_item(state: &ResourceState, issues: &[crate::validator::ValidationIssue]) -> Error {
+    let message = issues.first().map(|i| i.message.clone()).unwrap_or_else(|| "Validation failed".into());
+    let validation: Vec<Value> = issues.iter().map(|i| i.to_json()).collect();
+    Error::new(ErrorKind::InvalidResourceItem, message)
+        .with("validation", validation)
+        .with("resourceName", state.definition.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn update_merge_rules() {
+        let mut data = json!({"a": 1, "p": {"x": 1, "y": {"z": 1}}, "t": [1, 2]}).as_object().unwrap().clone();
+        let patch = json!({"p": {"y": {"w": 2}}, "t": [3], "q.r": 5}).as_object().unwrap().clone();
+        merge_patch(&mut data, patch);
+        assert_eq!(Value::Object(data), json!({"a": 1, "p": {"x": 1, "y": {"z": 1, "w": 2}}, "t": [3], "q": {"r": 5}}));
+    }
+}

@@ -1,0 +1,183 @@
+'use strict';
+// Database (exported as S3db and Database): connection, catalogue and resources.
+
+const { EventEmitter } = require('node:events');
+const { native, call, toJson } = require('./native.cjs');
+const { ConnectionString } = require('./connection-string.cjs');
+const { MemoryClient } = require('./memory-client.cjs');
+const { Resource } = require('./resource.cjs');
+const { ConnectionStringError, DatabaseError, ResourceNotFound, ResourceError } = require('./errors.cjs');
+
+const S3DB_VERSION = '12.4.0';
+const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
+
+/** Picks the store: a MemoryClient instance, or a connection string (memory:// for now). */
+function resolveClient(options) {
+  if (options.client) return { client: options.client };
+  const text = options.connectionString || options.uri;
+  if (!text) {
+    throw new ConnectionStringError({
+      message: 'No storage configured: pass connectionString (e.g. "memory://bucket/prefix") or client: new MemoryClient()',
+    });
+  }
+  const parsed = new ConnectionString(text);
+  if (parsed.protocol !== 'memory') {
+    throw new ConnectionStringError({
+      message: `The ${parsed.protocol}:// backend is not available in this build of s3db-native; use memory:// or a MemoryClient`,
+    });
+  }
+  const client = new MemoryClient({ bucket: parsed.bucket, keyPrefix: parsed.keyPrefix, sharedBucket: parsed.bucket });
+  return { client, connectionString: parsed };
+}
+
+/** createResource's config, split into what Rust stores and what only JS can hold. */
+function splitConfig(config) {
+  if (config === null || typeof config !== 'object') {
+    throw new ResourceError({ message: 'createResource expects a configuration object' });
+  }
+  const legacy = config.options && typeof config.options === 'object' ? config.options : {};
+  const hooks = config.hooks || legacy.hooks || {};
+  const serialisedHooks = Object.fromEntries(
+    Object.entries(hooks).map(([name, fns]) => [name, [].concat(fns).map(() => null)]),
+  );
+  const idGenerator = config.idGenerator;
+  const stored = { ...config, hooks: serialisedHooks };
+  delete stored.events;
+  delete stored.middlewares;
+  delete stored.client;
+  delete stored.database;
+  if (typeof idGenerator === 'function') stored.idGenerator = 'custom_function';
+  if (stored.options) stored.options = { ...legacy, hooks: undefined };
+  return { stored, js: { hooks, events: config.events, idGenerator, asyncEvents: config.asyncEvents } };
+}
+
+let nextDatabaseId = 1;
+
+class Database extends EventEmitter {
+  constructor(options = {}) {
+    super();
+    this.id = `db-${nextDatabaseId++}`;
+    this.version = '1';
+    this.s3dbVersion = S3DB_VERSION;
+    this.options = options;
+    this.verbose = Boolean(options.verbose);
+    this.parallelism = Number.parseInt(options.parallelism ?? 10, 10) || 10;
+    this.passphrase = options.passphrase || 'secret';
+    this.versioningEnabled = Boolean(options.versioningEnabled);
+    this.persistHooks = Boolean(options.persistHooks);
+    this.strictValidation = options.strictValidation !== false;
+    this.cache = options.cache;
+    this.pluginList = [];
+    this.pluginRegistry = {};
+    this.plugins = this.pluginRegistry;
+    this.savedMetadata = null;
+    this.resources = {};
+    const { client, connectionString } = resolveClient(options);
+    this.client = client;
+    this.connectionString = connectionString ? connectionString.toString() : undefined;
+    this.bucket = client.bucket;
+    this.keyPrefix = client.keyPrefix;
+    this._native = new native.NativeDatabase(
+      toJson({
+        bucket: this.bucket,
+        keyPrefix: this.keyPrefix,
+        passphrase: this.passphrase,
+        parallelism: this.parallelism,
+        frozenClock: options.frozenClock,
+      }, 'options'),
+      client.storage,
+    );
+    this._connected = false;
+  }
+
+  get config() {
+    return {
+      version: this.version, s3dbVersion: this.s3dbVersion, bucket: this.bucket,
+      keyPrefix: this.keyPrefix, parallelism: this.parallelism, verbose: this.verbose,
+    };
+  }
+
+  isConnected() {
+    return this._connected;
+  }
+
+  async connect() {
+    const reply = await parse(call(() => this._native.connect()));
+    for (const description of reply.resources) {
+      const existing = this.resources[description.name];
+      if (existing) existing._applyDescription(description);
+      else this.resources[description.name] = new Resource(this, this._native.resource(description.name), description);
+    }
+    this.savedMetadata = reply.savedMetadata;
+    this._connected = true;
+    if (reply.healingLog.length) this.emit('metadataHealed', { healingLog: reply.healingLog, metadata: this.savedMetadata });
+    this.emit('connected', new Date());
+  }
+
+  async createResource(config) {
+    const { stored, js } = splitConfig(config);
+    if (!this._connected) await this.connect();
+    const reply = await parse(call(() => this._native.createResource(toJson(stored, 'resource config'))));
+    const description = reply.resource;
+    this.savedMetadata = reply.savedMetadata;
+    let resource = this.resources[description.name];
+    if (resource) {
+      resource._applyDescription(description);
+      resource._applyJsConfig(js);
+      this.emit('s3db.resourceUpdated', description.name);
+    } else {
+      resource = new Resource(this, this._native.resource(description.name), description, js);
+      this.resources[description.name] = resource;
+      this.emit('s3db.resourceCreated', description.name);
+    }
+    return resource;
+  }
+
+  /** Creates the resource unless one of that name exists already, which is returned as is. */
+  async createResourceIfNotExists(config) {
+    const existing = config && this.resources[config.name];
+    if (existing) return existing;
+    return this.createResource(config);
+  }
+
+  resourceExists(name) {
+    return Object.prototype.hasOwnProperty.call(this.resources, name);
+  }
+
+  /** The resource, or `undefined`. */
+  resource(name) {
+    return this.resources[name];
+  }
+
+  async getResource(name) {
+    const resource = this.resources[name];
+    if (!resource) {
+      throw new ResourceNotFound({
+        message: `Resource not found: ${name} [bucket:${this.bucket}]`, bucket: this.bucket, resourceName: name,
+      });
+    }
+    return resource;
+  }
+
+  async listResources() {
+    return Object.keys(this.resources).map((name) => ({ name }));
+  }
+
+  async disconnect() {
+    try {
+      this._native.disconnect();
+      for (const resource of Object.values(this.resources)) resource.removeAllListeners();
+      this.removeAllListeners();
+      this.resources = {};
+      this.savedMetadata = null;
+      this._connected = false;
+      this.emit('disconnected', new Date());
+    } catch {
+      // disconnect never throws, as in s3db.js
+    }
+  }
+}
+
+class S3db extends Database {}
+
+module.exports = { Database, S3db, S3DB_VERSION };

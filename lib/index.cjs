@@ -1,0 +1,25 @@
+'use strict';
+// s3db-native: a drop-in replacement for s3db.js backed by a Rust engine.
+
+const { Database, S3db } = require('./database.cjs');
+const { Resource } = require('./resource.cjs');
+const { MemoryClient } = require('./memory-client.cjs');
+const { ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT } = require('./connection-string.cjs');
+const errors = require('./errors.cjs');
+
+const AVAILABLE_BEHAVIORS = ['user-managed', 'enforce-limits', 'truncate-data', 'body-overflow', 'body-only'];
+const DEFAULT_BEHAVIOR = 'user-managed';
+
+module.exports = {
+  S3db,
+  Database,
+  Resource,
+  MemoryClient,
+  ConnectionString,
+  S3_DEFAULT_REGION,
+  S3_DEFAULT_ENDPOINT,
+  AVAILABLE_BEHAVIORS,
+  DEFAULT_BEHAVIOR,
+  ...errors,
+  default: S3db,
+};

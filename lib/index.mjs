@@ -1,0 +1,13 @@
+// ESM entry: the same objects as the CommonJS entry.
+import cjs from './index.cjs';
+
+export const {
+  S3db, Database, Resource, MemoryClient, ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT,
+  AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR, ErrorMap, fromNative, mapAwsError,
+  BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,
+  EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,
+  PluginStorageError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
+  AnalyticsNotEnabledError, ConnectionStringError, UnknownError, ResourceNotFound, NoSuchBucket,
+  NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem,
+} = cjs;
+export default S3db;

@@ -1,0 +1,9 @@
+//! Node binding of s3db-native: thin N-API wrappers around `s3db-core`.
+//! Documents cross as JSON text; every call returns a value at once when the store answered
+//! synchronously (memory) and a Promise otherwise.
+
+mod database;
+mod errors;
+mod memory;
+mod resource;
+mod runner;

@@ -1,0 +1,265 @@
+//! `NativeResource`: record operations of one resource, documents in and out as JSON text.
+
+use crate::errors;
+use crate::runner::{run, Reply};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use s3db_core::resource::{ListOptions, Page, PageOptions, WriteOutcome};
+use s3db_core::{Error, Resource};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+#[napi]
+pub struct NativeResource {
+    inner: Arc<Resource>,
+}
+
+impl NativeResource {
+    pub fn new(inner: Arc<Resource>) -> Self {
+        Self { inner }
+    }
+}
+
+fn parse_json(text: &str, what: &str) -> s3db_core::Result<Value> {
+    serde_json::from_str(text).map_err(|e| errors::bad_json(what, e))
+}
+
+fn js_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// A document argument: must be a JSON object.
+fn document(text: &str, operation: &str) -> s3db_core::Result<Map<String, Value>> {
+    match parse_json(text, "document")? {
+        Value::Object(map) => Ok(map),
+        other => Err(Error::validation(format!("{operation} expects an object, got {}", js_type(&other)))),
+    }
+}
+
+fn id_list(text: &str) -> s3db_core::Result<Vec<String>> {
+    match parse_json(text, "id list")? {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                Value::Number(n) => Ok(n.to_string()),
+                other => Err(Error::validation(format!("ids must be strings, got {}", js_type(&other)))),
+            })
+            .collect(),
+        other => Err(Error::validation(format!("expected an array of ids, got {}", js_type(&other)))),
+    }
+}
+
+fn list_options(text: &str) -> s3db_core::Result<ListOptions> {
+    let options = parse_json(text, "options")?;
+    let number = |key: &str| -> s3db_core::Result<Option<usize>> {
+        match options.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .filter(|n| *n >= 0.0 && n.is_finite())
+                .map(|n| Some(n as usize))
+                .ok_or_else(|| Error::validation(format!("'{key}' must be a non-negative number"))),
+        }
+    };
+    Ok(ListOptions {
+        partition: options.get("partition").and_then(Value::as_str).map(str::to_string),
+        partition_values: options.get("partitionValues").and_then(Value::as_object).cloned().unwrap_or_default(),
+        limit: number("limit")?,
+        offset: number("offset")?.unwrap_or(0),
+    })
+}
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// `{r: record, b?: before (when asked for), x?: exceedsLimit}`.
+fn write_reply(outcome: WriteOutcome, with_before: bool) -> String {
+    let mut reply = Map::new();
+    reply.insert("r".into(), Value::Object(outcome.record));
+    if let Some(before) = outcome.before.filter(|_| with_before) {
+        reply.insert("b".into(), Value::Object(before));
+    }
+    if let Some(exceeds) = outcome.exceeds_limit {
+        reply.insert("x".into(), exceeds);
+    }
+    to_json(&reply)
+}
+
+fn page_reply(page: Page) -> String {
+    to_json(&json!({
+        "items": page.items,
+        "totalItems": page.total_items,
+        "page": page.page,
+        "pageSize": page.page_size,
+        "totalPages": page.total_pages,
+        "hasMore": page.has_more,
+    }))
+}
+
+#[napi]
+impl NativeResource {
+    /// `{name, version, attributes, behavior, map, …}`.
+    #[napi(catch_unwind)]
+    pub fn describe(&self) -> String {
+        self.inner.state().describe().to_string()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn insert<'env>(&self, env: &'env Env, doc: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(write_reply(resource.insert(document(&doc, "insert")?).await?, false)) })
+    }
+
+    /// Resolves to `[{r}|{e: error}]` in input order.
+    #[napi(catch_unwind)]
+    pub fn insert_many<'env>(&self, env: &'env Env, docs: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move {
+            let documents = match parse_json(&docs, "documents")? {
+                Value::Array(items) => items,
+                other => return Err(Error::validation(format!("insertMany expects an array, got {}", js_type(&other)))),
+            };
+            let mut maps = Vec::with_capacity(documents.len());
+            for item in documents {
+                match item {
+                    Value::Object(map) => maps.push(map),
+                    other => return Err(Error::validation(format!("insertMany expects objects, got {}", js_type(&other)))),
+                }
+            }
+            let results = resource.insert_many(maps).await;
+            let replies: Vec<Value> = results
+                .into_iter()
+                .map(|r| match r {
+                    Ok(outcome) => {
+                        let mut reply = json!({"r": outcome.record});
+                        if let Some(x) = outcome.exceeds_limit {
+                            reply["x"] = x;
+                        }
+                        reply
+                    }
+                    Err(e) => json!({"e": e.to_json()}),
+                })
+                .collect();
+            Ok(to_json(&replies))
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get<'env>(&self, env: &'env Env, id: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(to_json(&resource.get(&id).await?)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn exists<'env>(&self, env: &'env Env, id: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(resource.exists(&id).await?.to_string()) })
+    }
+
+    /// `with_before` adds the previous record (`b`) for update events.
+    #[napi(catch_unwind)]
+    pub fn update<'env>(&self, env: &'env Env, id: String, patch: String, with_before: bool) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(write_reply(resource.update(&id, document(&patch, "update")?).await?, with_before)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn replace<'env>(&self, env: &'env Env, id: String, doc: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(write_reply(resource.replace(&id, document(&doc, "replace")?).await?, false)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn upsert<'env>(&self, env: &'env Env, doc: String, with_before: bool) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(write_reply(resource.upsert(document(&doc, "upsert")?).await?, with_before)) })
+    }
+
+    /// Resolves to `{id, b?: before}` (`b` when `with_before`).
+    #[napi(catch_unwind)]
+    pub fn delete<'env>(&self, env: &'env Env, id: String, with_before: bool) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move {
+            let outcome = resource.delete(&id).await?;
+            let mut reply = json!({"id": outcome.id});
+            if with_before {
+                reply["b"] = Value::Object(outcome.before);
+            }
+            Ok(to_json(&reply))
+        })
+    }
+
+    /// Resolves to the deleted ids.
+    #[napi(catch_unwind)]
+    pub fn delete_many<'env>(&self, env: &'env Env, ids: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(to_json(&resource.delete_many(&id_list(&ids)?).await?)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn delete_all<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(resource.delete_all().await?.to_string()) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_many<'env>(&self, env: &'env Env, ids: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(to_json(&resource.get_many(&id_list(&ids)?).await)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_all<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(to_json(&resource.get_all().await?)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn list<'env>(&self, env: &'env Env, options: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(to_json(&resource.list(&list_options(&options)?).await?)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn list_ids<'env>(&self, env: &'env Env, options: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(to_json(&resource.list_ids(&list_options(&options)?).await?)) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn count<'env>(&self, env: &'env Env, options: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(resource.count(&list_options(&options)?).await?.to_string()) })
+    }
+
+    /// `options`: `{offset, size, skipCount, partition, partitionValues}`.
+    #[napi(catch_unwind)]
+    pub fn page<'env>(&self, env: &'env Env, options: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move {
+            let list = list_options(&options)?;
+            let raw = parse_json(&options, "options")?;
+            let size = raw.get("size").and_then(Value::as_f64).filter(|s| *s >= 1.0).unwrap_or(100.0) as usize;
+            let skip_count = raw.get("skipCount").and_then(Value::as_bool).unwrap_or(false);
+            Ok(page_reply(resource.page(&PageOptions { list, size, skip_count }).await?))
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn query<'env>(&self, env: &'env Env, filter: String, options: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move {
+            let filter = document(&filter, "query")?;
+            Ok(to_json(&resource.query(&filter, &list_options(&options)?).await?))
+        })
+    }
+}

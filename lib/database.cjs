@@ -5,7 +5,7 @@ const { EventEmitter } = require('node:events');
 const { native, call, toJson } = require('./native.cjs');
 const { ConnectionString } = require('./connection-string.cjs');
 const { MemoryClient } = require('./memory-client.cjs');
-const { Resource } = require('./resource.cjs');
+const { Resource, HOOK_NAMES, LEGACY_HOOKS } = require('./resource.cjs');
 const { ConnectionStringError, DatabaseError, ResourceNotFound, ResourceError } = require('./errors.cjs');
 
 const S3DB_VERSION = '12.4.0';
@@ -37,6 +37,24 @@ function splitConfig(config) {
   }
   const legacy = config.options && typeof config.options === 'object' ? config.options : {};
   const hooks = config.hooks || legacy.hooks || {};
+  // Checked before anything is stored, so a bad hook or listener leaves no catalogue entry behind.
+  const problems = [];
+  for (const name of Object.keys(hooks)) {
+    if (!HOOK_NAMES.includes(LEGACY_HOOKS[name] || name)) {
+      problems.push(`Invalid hook event '${name}'. Valid events: ${HOOK_NAMES.join(', ')}`);
+    }
+  }
+  for (const [event, listeners] of Object.entries(config.events || {})) {
+    if (![].concat(listeners).every((listener) => typeof listener === 'function')) {
+      problems.push(`Resource 'events.${event}' must be a function or array of functions`);
+    }
+  }
+  if (problems.length) {
+    throw new ResourceError({
+      message: `Invalid Resource ${config.name || '(unnamed)'} configuration:${problems.map((p) => `\n  • ${p}`).join('')}`,
+      validation: problems,
+    });
+  }
   const serialisedHooks = Object.fromEntries(
     Object.entries(hooks).map(([name, fns]) => [name, [].concat(fns).map(() => null)]),
   );
@@ -81,7 +99,7 @@ class Database extends EventEmitter {
       toJson({
         bucket: this.bucket,
         keyPrefix: this.keyPrefix,
-        passphrase: this.passphrase,
+        passphrase: String(this.passphrase), // a Buffer (README: fs.readFileSync) counts as its UTF-8 text
         parallelism: this.parallelism,
         frozenClock: options.frozenClock,
       }, 'options'),

@@ -99,9 +99,10 @@ class Resource extends EventEmitter {
     if (asyncEvents !== undefined) this.config.asyncEvents = asyncEvents !== false;
   }
 
-  addHook(name, fn) {
+  addHook(event, fn) {
+    const name = LEGACY_HOOKS[event] || event;
     if (!this.hooks[name]) {
-      throw new ResourceError({ message: `Invalid hook event '${name}'. Valid events: ${HOOK_NAMES.join(', ')}` });
+      throw new ResourceError({ message: `Invalid hook event '${event}'. Valid events: ${HOOK_NAMES.join(', ')}` });
     }
     if (typeof fn !== 'function') throw new ResourceError({ message: 'Hook must be a function' });
     this.hooks[name].push(fn);
@@ -290,10 +291,17 @@ class Resource extends EventEmitter {
     return ids;
   }
 
+  /** s3db.js `list()`: a failed listing is an empty list plus a `list` event with `errors: 1`. */
   async list(options = {}) {
     let context = options || {};
     if (this.hooks.beforeList.length) context = await this.executeHooks('beforeList', context);
-    let records = await parse(call(() => this._native.list(listOptions(context))));
+    let records;
+    try {
+      records = await parse(call(() => this._native.list(listOptions(context))));
+    } catch {
+      this._emit('list', { count: 0, errors: 1, partition: context.partition, partitionValues: context.partitionValues });
+      return [];
+    }
     if (this.hooks.afterList.length) records = await this.executeHooks('afterList', records);
     this._emit('list', { count: records.length, errors: 0, partition: context.partition, partitionValues: context.partitionValues });
     return records;

@@ -38,6 +38,14 @@ impl NativeMemoryStore {
         self.store.len() as u32
     }
 
+    /// Requests answered so far, by S3 command name (`{PutObjectCommand: 3, …}`).
+    #[napi]
+    pub fn request_counts(&self) -> String {
+        let counts: serde_json::Map<String, serde_json::Value> =
+            self.store.requests().snapshot().into_iter().map(|(k, v)| (k.to_string(), v.into())).collect();
+        serde_json::Value::Object(counts).to_string()
+    }
+
     /// Every stored key, in order.
     #[napi]
     pub fn keys(&self) -> Vec<String> {

@@ -8,6 +8,7 @@ use parking_lot::RwLock;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,6 +19,39 @@ const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 #[derive(Default)]
 pub struct MemoryStore {
     objects: RwLock<BTreeMap<String, Arc<StoredObject>>>,
+    requests: RequestCounts,
+}
+
+/// How many requests of each kind the store has answered (what S3 would bill).
+#[derive(Default)]
+pub struct RequestCounts {
+    pub put: AtomicU64,
+    pub get: AtomicU64,
+    pub head: AtomicU64,
+    pub copy: AtomicU64,
+    pub delete: AtomicU64,
+    pub delete_many: AtomicU64,
+    pub list: AtomicU64,
+}
+
+impl RequestCounts {
+    /// `(command name, count)` with S3 command names.
+    pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
+        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        vec![
+            ("PutObjectCommand", read(&self.put)),
+            ("GetObjectCommand", read(&self.get)),
+            ("HeadObjectCommand", read(&self.head)),
+            ("CopyObjectCommand", read(&self.copy)),
+            ("DeleteObjectCommand", read(&self.delete)),
+            ("DeleteObjectsCommand", read(&self.delete_many)),
+            ("ListObjectsV2Command", read(&self.list)),
+        ]
+    }
+}
+
+fn count(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 impl MemoryStore {
@@ -32,6 +66,10 @@ impl MemoryStore {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    pub fn requests(&self) -> &RequestCounts {
+        &self.requests
     }
 
     /// Every key, in order (for tests and snapshots).
@@ -100,15 +138,18 @@ impl MemoryStore {
 
 impl ObjectStore for MemoryStore {
     fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
+        count(&self.requests.put);
         ready(Ok(self.put_now(request))).boxed()
     }
 
     fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<StoredObject>>> {
+        count(&self.requests.get);
         let found = self.objects.read().get(key).map(|o| StoredObject::clone(o));
         ready(Ok(found)).boxed()
     }
 
     fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {
+        count(&self.requests.head);
         let found = self.objects.read().get(key).map(|o| o.head.clone());
         ready(Ok(found)).boxed()
     }
@@ -120,21 +161,25 @@ impl ObjectStore for MemoryStore {
         metadata: Option<Metadata>,
         content_type: Option<String>,
     ) -> BoxFuture<'_, Result<bool>> {
+        count(&self.requests.copy);
         ready(Ok(self.copy_now(from, to, metadata, content_type))).boxed()
     }
 
     fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
+        count(&self.requests.delete);
         self.objects.write().remove(key);
         ready(Ok(())).boxed()
     }
 
     fn delete_many(&self, keys: Vec<String>) -> BoxFuture<'_, Result<usize>> {
+        count(&self.requests.delete_many);
         let mut objects = self.objects.write();
         let removed = keys.iter().filter(|k| objects.remove(k.as_str()).is_some()).count();
         ready(Ok(removed)).boxed()
     }
 
     fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
+        count(&self.requests.list);
         ready(Ok(self.list_now(&request))).boxed()
     }
 }

@@ -1,0 +1,91 @@
+// Small helpers shared by the test files (not a test file itself).
+import { beforeAll, beforeEach } from 'vitest';
+
+let counter = 0;
+
+/** A memory:// connection string on a bucket no other test uses. */
+export function uniqueMemoryUrl(label = 'bucket', prefix = '') {
+  counter += 1;
+  const bucket = `${label}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+  return `memory://${bucket}${prefix ? `/${prefix}` : ''}`;
+}
+
+/** A resource name no other test in this process uses. */
+export function uniqueName(label = 'res') {
+  counter += 1;
+  return `${label}${counter}`;
+}
+
+/** The error a call or promise rejects/throws with; fails the test when it succeeds instead. */
+export async function caught(fnOrPromise) {
+  try {
+    const value = await (typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise);
+    throw Object.assign(new Error(`expected an error, but the call succeeded with ${safeJson(value)}`), { __noError: true });
+  } catch (error) {
+    if (error && error.__noError) throw error;
+    return error;
+  }
+}
+
+/** Same as `caught` for synchronous calls. */
+export function caughtSync(fn) {
+  try {
+    const value = fn();
+    throw Object.assign(new Error(`expected an error, but the call succeeded with ${safeJson(value)}`), { __noError: true });
+  } catch (error) {
+    if (error && error.__noError) throw error;
+    return error;
+  }
+}
+
+function safeJson(value) {
+  try {
+    return JSON.stringify(value)?.slice(0, 200);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Resolves with the arguments of the next `event` on `emitter`; rejects after `ms`. */
+export function nextEvent(emitter, event, ms = 3000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`event '${event}' was not emitted within ${ms} ms`));
+    }, ms);
+    function listener(...args) {
+      clearTimeout(timer);
+      emitter.off(event, listener);
+      resolve(args);
+    }
+    emitter.on(event, listener);
+  });
+}
+
+/** The record without the read decorations (`_contentLength`, `_v`, …). */
+export function userFields(record) {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => !key.startsWith('_')));
+}
+
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const URL_ALPHABET_ID = (size) => new RegExp(`^[A-Za-z0-9_-]{${size}}$`);
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `beforeAll` whose failure fails every test of the block (instead of vitest skipping them),
+ * so a broken setup shows up test by test.
+ */
+export function guardedSetup(fn) {
+  let failure = null;
+  beforeAll(async () => {
+    try {
+      await fn();
+    } catch (error) {
+      failure = error;
+    }
+  });
+  beforeEach(() => {
+    if (failure) throw failure;
+  });
+}

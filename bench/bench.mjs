@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Benchmark (not a test): ops/s, p50/p99 latency and peak RSS of the main operations on
+// memory:// with a realistic 10-field schema (nested object, array, secret).
+//
+//   npm run bench                      # 1 000 records, plus list/count/query at 10 000
+//   node bench/bench.mjs --n 5000      # other sizes
+//   node bench/bench.mjs --json out.json
+
+import { S3db } from '../lib/index.mjs';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const N = Number(args.n || 1000);
+const BIG = Number(args.big || 10000);
+const BATCH = Number(args.batch || 100);
+
+const attributes = {
+  name: 'string|min:2|max:100',
+  email: 'email',
+  age: 'number|integer|positive',
+  active: 'boolean',
+  score: 'number',
+  city: 'string',
+  tags: 'array|items:string',
+  password: 'secret',
+  profile: { bio: 'string|optional', level: 'number|optional' },
+  tier: 'string',
+};
+
+const CITIES = ['Lisbon', 'Porto', 'Madrid', 'Berlin', 'Paris'];
+const TIERS = ['free', 'basic', 'gold'];
+function makeRecord(i) {
+  return {
+    name: `User ${i}`,
+    email: `user${i}@example.com`,
+    age: 18 + (i % 60),
+    active: i % 2 === 0,
+    score: (i * 7.31) % 100,
+    city: CITIES[i % CITIES.length],
+    tags: ['alpha', i % 3 ? 'beta' : 'gamma'],
+    password: `pw-${i}-secret`,
+    profile: { bio: `Bio of user ${i}`, level: i % 10 },
+    tier: TIERS[i % TIERS.length],
+  };
+}
+
+let peakRss = process.memoryUsage().rss;
+const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
+const rssTimer = setInterval(sampleRss, 20);
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const results = [];
+let requestsOf = () => ({});
+const VERB = {
+  PutObjectCommand: 'PUT', GetObjectCommand: 'GET', HeadObjectCommand: 'HEAD', CopyObjectCommand: 'COPY',
+  DeleteObjectCommand: 'DELETE', DeleteObjectsCommand: 'DELETE-MANY', ListObjectsV2Command: 'LIST',
+};
+function requestDelta(before, after) {
+  return Object.entries(after).filter(([k, v]) => v - (before[k] || 0) > 0).map(([k, v]) => [VERB[k] || k, v - (before[k] || 0)]);
+}
+async function measure(name, count, fn, unit = 1) {
+  const requestsBefore = requestsOf();
+  const latencies = new Array(count);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn(i);
+    latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+  const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
+  sampleRss();
+  latencies.sort((a, b) => a - b);
+  const row = {
+    workload: name,
+    ops: count * unit,
+    opsPerSec: Math.round((count * unit * 1000) / totalMs),
+    p50Ms: +percentile(latencies, 50).toFixed(4),
+    p99Ms: +percentile(latencies, 99).toFixed(4),
+    peakRssMb: Math.round(peakRss / 1048576),
+  };
+  const perOp = requestDelta(requestsBefore, requestsOf()).map(([k, v]) => `${+(v / count).toFixed(2)} ${k}`);
+  row.requestsPerOp = perOp.join(' + ') || '0';
+  results.push(row);
+  console.log(
+    `${name.padEnd(26)} ${String(row.opsPerSec).padStart(9)} ops/s   p50 ${row.p50Ms.toFixed(3).padStart(8)} ms   p99 ${row.p99Ms.toFixed(3).padStart(8)} ms   RSS ${String(row.peakRssMb).padStart(4)} MB   requests/call: ${row.requestsPerOp}`,
+  );
+}
+
+const db = new S3db({ connectionString: `memory://bench-${process.pid}/db` });
+await db.connect();
+requestsOf = () => JSON.parse(db.client.storage.requestCounts());
+const users = await db.createResource({ name: 'users', attributes });
+
+console.log(`s3db-native bench on memory://, ${N} records, 10-field schema with nested object, array and secret\n`);
+const ids = [];
+await measure('insert', N, async (i) => { ids.push((await users.insert(makeRecord(i))).id); });
+await measure('get', N, (i) => users.get(ids[i]));
+await measure('update', N, (i) => users.update(ids[i], { score: i, profile: { level: 3 } }));
+await measure(`list (${N})`, 5, () => users.list());
+await measure('count', 20, () => users.count());
+await measure('query (limit 100)', 20, () => users.query({ tier: 'gold' }, { limit: 100 }));
+await measure(`insertMany (x${BATCH})`, Math.max(1, N / BATCH), (i) =>
+  users.insertMany(Array.from({ length: BATCH }, (_, j) => makeRecord(N + i * BATCH + j))), BATCH);
+await measure(`getMany (x${BATCH})`, Math.max(1, N / BATCH), (i) => users.getMany(ids.slice(i * BATCH, (i + 1) * BATCH)), BATCH);
+await measure('delete', N, (i) => users.delete(ids[i]));
+
+const big = await db.createResource({ name: 'big', attributes });
+await big.insertMany(Array.from({ length: BIG }, (_, i) => makeRecord(i)));
+await measure(`list (${BIG})`, 3, () => big.list());
+await measure(`count (${BIG})`, 10, () => big.count());
+await measure(`query (${BIG}, limit 100)`, 10, () => big.query({ city: 'Paris', tier: 'gold' }, { limit: 100 }));
+
+clearInterval(rssTimer);
+if (args.json) {
+  const fs = await import('node:fs');
+  fs.writeFileSync(args.json, JSON.stringify({ n: N, big: BIG, results }, null, 2));
+}
+await db.disconnect();

@@ -101,9 +101,13 @@ impl Resource {
 }
 
 /// Runs `work` on the blocking pool when it may run PBKDF2 (first use of a key), inline otherwise.
+/// Outside a tokio runtime (plain executors, tests) the work runs inline.
 async fn maybe_blocking<T: Send + 'static>(blocking: bool, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    if !blocking {
-        return Ok(work());
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if blocking => runtime
+            .spawn_blocking(work)
+            .await
+            .map_err(|e| Error::internal(format!("key derivation task failed: {e}"))),
+        _ => Ok(work()),
     }
-    tokio::task::spawn_blocking(work).await.map_err(|e| Error::internal(format!("key derivation task failed: {e}")))
 }

@@ -123,6 +123,14 @@ pub fn to_record(state: &ResourceState, id: &str, raw: RawFields, facts: &Object
         auto_decrypt: state.definition.auto_decrypt,
         stored_map: raw.stored_map.as_ref(),
     };
+    let written_version = raw
+        .fields
+        .iter()
+        .find(|(k, _)| k == "_v")
+        .and_then(|(_, v)| v.as_str())
+        .unwrap_or(&state.version)
+        .trim_start_matches('v')
+        .to_string();
     let mut record = codec::unmap_record(&ctx, raw.fields)?;
     record.insert("id".into(), Value::String(id.to_string()));
     record.insert("_contentLength".into(), Value::from(facts.content_length));
@@ -135,7 +143,8 @@ pub fn to_record(state: &ResourceState, id: &str, raw: RawFields, facts: &Object
     record.insert("_etag".into(), Value::String(facts.etag.to_string()));
     record.insert("_v".into(), Value::String(state.version.clone()));
     record.insert("_definitionHash".into(), Value::String(state.record_hash.clone()));
-    record.insert("_originalVersion".into(), Value::String(state.version.trim_start_matches('v').to_string()));
+    // The version the record was written with (s3db.js compares "1" with "v1", hence always mapped).
+    record.insert("_originalVersion".into(), Value::String(written_version));
     record.insert("_versionMapped".into(), Value::Bool(true));
     Ok(record)
 }

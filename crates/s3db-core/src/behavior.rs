@@ -134,11 +134,8 @@ fn enforce_limits(op: WriteOp, mapped: Mapped, limit: usize) -> Result<Split> {
     if size > limit {
         return Err(Error::new(
             ErrorKind::MetadataLimit,
-            format!(
-                "Metadata size exceeds 2KB limit on {}: {size} bytes, effective limit {limit} bytes (excess {})",
-                op.name(),
-                size - limit
-            ),
+            // s3db.js's exact wording (users match on it); the sizes travel as fields.
+            format!("Metadata size exceeds 2KB limit on {}", op.name()),
         )
         .with("totalSize", size)
         .with("effectiveLimit", limit)

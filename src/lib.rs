@@ -2,6 +2,9 @@
 //! Documents cross as JSON text; every call returns a value at once when the store answered
 //! synchronously (memory) and a Promise otherwise.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod database;
 mod errors;
 mod memory;

@@ -162,8 +162,9 @@ pub struct ReadContext<'a> {
 
 /// Rebuilds the nested document from mapped fields (metadata values already transport-decoded,
 /// body values as parsed). `_`-prefixed keys are system fields and are skipped.
-pub fn unmap_record(ctx: &ReadContext<'_>, fields: impl IntoIterator<Item = (String, Value)>) -> Result<Map<String, Value>> {
-    let mut out = Map::new();
+pub fn unmap_record(ctx: &ReadContext<'_>, fields: Vec<(String, Value)>) -> Result<Map<String, Value>> {
+    // Room for the fields and the read decorations the caller adds.
+    let mut out = Map::with_capacity(fields.len() + 12);
     for (key, raw) in fields {
         if key.starts_with('_') || key.starts_with('$') {
             continue;
@@ -173,7 +174,7 @@ pub fn unmap_record(ctx: &ReadContext<'_>, fields: impl IntoIterator<Item = (Str
             None => ctx.layout.path_of(&key).unwrap_or(&key),
         };
         let value = match raw {
-            Value::String(text) => decode_text(ctx, path, &text)?,
+            Value::String(text) => decode_text(ctx, path, text)?,
             other => other,
         };
         insert_path(&mut out, path, value);
@@ -181,9 +182,13 @@ pub fn unmap_record(ctx: &ReadContext<'_>, fields: impl IntoIterator<Item = (Str
     Ok(out)
 }
 
-fn decode_text(ctx: &ReadContext<'_>, path: &str, text: &str) -> Result<Value> {
+fn decode_text(ctx: &ReadContext<'_>, path: &str, owned: String) -> Result<Value> {
     use FieldKind::*;
     let kind = ctx.layout.kind_of(path);
+    if matches!(kind, Text) || (kind == Plain && !owned.starts_with(['{', '[']) && owned != "[object Object]") {
+        return Ok(Value::String(owned));
+    }
+    let text = owned.as_str();
     let keep = || Value::String(text.to_string());
     if text.is_empty() {
         return Ok(match kind {
@@ -352,7 +357,7 @@ mod tests {
 
     fn read(l: &AttributeLayout, mapped: &Mapped) -> Map<String, Value> {
         let ctx = ReadContext { layout: l, passphrase: "secret", auto_decrypt: true, stored_map: None };
-        unmap_record(&ctx, mapped.iter().map(|(k, v)| (k.clone(), v.clone()))).unwrap()
+        unmap_record(&ctx, mapped.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap()
     }
 
     #[test]

@@ -12,7 +12,18 @@ pub fn join(prefix: &str, relative: &str) -> String {
     if prefix.is_empty() {
         return relative.to_string();
     }
-    normalize(&format!("{prefix}/{relative}"))
+    let joined = format!("{prefix}/{relative}");
+    if is_normal(&joined) {
+        return joined;
+    }
+    normalize(&joined)
+}
+
+/// True when `path.normalize` would leave `path` unchanged (no empty, `.` or `..` segment).
+fn is_normal(path: &str) -> bool {
+    let inner = path.strip_prefix('/').unwrap_or(path);
+    let inner = inner.strip_suffix('/').unwrap_or(inner);
+    !inner.is_empty() && inner.split('/').all(|segment| !matches!(segment, "" | "." | ".."))
 }
 
 /// POSIX `path.normalize` for keys (keeps a leading `/` and a trailing `/`).

@@ -173,9 +173,8 @@ fn replay_writes(scenario: &Value, deviations: &[Deviation]) -> Vec<String> {
         // An ID the library generated is random: expect ours in its place.
         if let (Some(ours), Some(theirs)) = (generated_id, step["result"]["id"].as_str()) {
             for write in &mut expected {
-                if let Write::Put { key, .. } | Write::Delete { key } = write {
-                    *key = key.replace(&format!("/id={theirs}"), &format!("/id={ours}"));
-                }
+                let (Write::Put { key, .. } | Write::Delete { key }) = write;
+                *key = key.replace(&format!("/id={theirs}"), &format!("/id={ours}"));
             }
         }
         compare_step(index, &expected, &store.take(), deviations, &mut problems);

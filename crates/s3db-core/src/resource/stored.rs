@@ -51,7 +51,6 @@ pub struct RawFields {
 pub fn raw_fields(head: &ObjectHead, body: &[u8]) -> RawFields {
     let mut fields = Vec::with_capacity(head.metadata.len());
     let mut stored_map = None;
-    let mut seen = HashSet::new();
     for (key, stored) in &head.metadata {
         let value = match metadata::decode_value(stored) {
             metadata::MetaValue::Null => Value::Null,
@@ -62,15 +61,11 @@ pub fn raw_fields(head: &ObjectHead, body: &[u8]) -> RawFields {
             stored_map = value.as_str().and_then(parse_stored_map);
             continue;
         }
-        seen.insert(key.clone());
         fields.push((key.clone(), value));
     }
     if let Some(Value::Object(body)) = parse_body(body) {
-        for (key, value) in body {
-            if !seen.contains(&key) {
-                fields.push((key, value));
-            }
-        }
+        let in_metadata: HashSet<String> = fields.iter().map(|(k, _)| k.clone()).collect();
+        fields.extend(body.into_iter().filter(|(key, _)| !in_metadata.contains(key)));
     }
     RawFields { fields, stored_map }
 }
@@ -98,13 +93,22 @@ pub fn split_fields(split: &Split) -> RawFields {
     RawFields { fields, stored_map: None }
 }
 
-/// True when decoding these fields needs a PBKDF2 run (an uncached salt).
+/// Base64 length of a ciphertext whose plaintext is itself a ciphertext (44 + 44 + 16 bytes).
+const MIN_DOUBLE_SEALED_LEN: usize = 140;
+
+/// True when decoding these fields needs a PBKDF2 run (an uncached salt), including the inner
+/// layer of a secret that 19.5.10 encrypted twice.
 pub fn needs_key_derivation(state: &ResourceState, raw: &RawFields) -> bool {
+    use crate::crypto::{decrypt, read_key_ready};
+    let passphrase = &state.passphrase;
     state.has_secrets
         && state.definition.auto_decrypt
-        && codec::secret_texts(&state.layout, raw.fields.iter().map(|(k, v)| (k, v)))
-            .iter()
-            .any(|text| !crate::crypto::read_key_ready(&state.passphrase, text))
+        && codec::secret_texts(&state.layout, raw.fields.iter().map(|(k, v)| (k, v))).iter().any(|text| {
+            // An inner ciphertext is at least 44 bytes, so only long values can hold one.
+            !read_key_ready(passphrase, text)
+                || (text.len() >= MIN_DOUBLE_SEALED_LEN
+                    && decrypt(passphrase, text).is_ok_and(|inner| !read_key_ready(passphrase, &inner)))
+        })
 }
 
 /// Object facts that `get` reports next to the fields.

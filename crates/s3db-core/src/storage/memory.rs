@@ -142,9 +142,9 @@ impl ObjectStore for MemoryStore {
         ready(Ok(self.put_now(request))).boxed()
     }
 
-    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<StoredObject>>> {
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
         count(&self.requests.get);
-        let found = self.objects.read().get(key).map(|o| StoredObject::clone(o));
+        let found = self.objects.read().get(key).cloned();
         ready(Ok(found)).boxed()
     }
 

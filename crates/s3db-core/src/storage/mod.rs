@@ -5,6 +5,7 @@ pub mod memory;
 
 use crate::error::Result;
 use futures::future::BoxFuture;
+use std::sync::Arc;
 
 /// User metadata as stored: names lower-cased (as S3 returns them), values transport-encoded.
 pub type Metadata = Vec<(String, String)>;
@@ -66,7 +67,7 @@ pub struct ListRequest {
 pub trait ObjectStore: Send + Sync {
     fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>>;
     /// `None` when the key does not exist.
-    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<StoredObject>>>;
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>>;
     /// `None` when the key does not exist.
     fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>>;
     /// Server-side copy; `metadata`/`content_type` replace the source's when given.

@@ -60,7 +60,7 @@ impl ObjectStore for RecordingStore {
         });
         self.inner.put(request)
     }
-    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<StoredObject>>> {
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
         self.inner.get(key)
     }
     fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {

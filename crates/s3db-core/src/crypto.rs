@@ -187,12 +187,7 @@ mod tests {
     use serde_json::Value;
 
     fn secrets() -> Value {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/vectors/secrets.json"
-        ))
-        .expect("secrets.json");
-        serde_json::from_str(&text).expect("valid JSON")
+        crate::test_vectors("secrets.json")
     }
 
     fn hex<const N: usize>(text: &str) -> [u8; N] {

@@ -20,5 +20,13 @@ pub mod storage;
 pub mod validator;
 
 pub use database::{Database, DatabaseOptions};
+
+/// The s3db.js vector files under `tests/fixtures/vectors`, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_vectors(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/fixtures/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).expect("vector files are JSON")
+}
 pub use error::{Error, ErrorKind, Result};
 pub use resource::Resource;

@@ -335,12 +335,7 @@ mod tests {
 
     #[test]
     fn maps_match_schema_map_vectors() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/vectors/schema-maps.json"
-        ))
-        .unwrap();
-        let vectors: Value = serde_json::from_str(&text).unwrap();
+        let vectors = crate::test_vectors("schema-maps.json");
         for case in vectors["cases"].as_array().unwrap() {
             let l = layout(case["attributes"].clone());
             let expected = case["map"].as_object().unwrap();

@@ -307,12 +307,7 @@ mod tests {
     use serde_json::Value;
 
     fn vectors() -> Value {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/vectors/encoding-primitives.json"
-        ))
-        .expect("encoding-primitives.json");
-        serde_json::from_str(&text).expect("valid JSON")
+        crate::test_vectors("encoding-primitives.json")
     }
 
     fn section<'a>(v: &'a Value, name: &str) -> &'a Vec<Value> {
@@ -488,12 +483,7 @@ mod tests {
     #[test]
     fn plugin_attribute_keys() {
         use sha2::{Digest, Sha256};
-        let json_text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/vectors/schema-maps.json"
-        ))
-        .unwrap();
-        let maps: Value = serde_json::from_str(&json_text).unwrap();
+        let maps = crate::test_vectors("schema-maps.json");
         let entries = maps["pluginAttributeKeys"].as_array().unwrap();
         assert_eq!(entries.len(), 4);
         for e in entries {

@@ -146,12 +146,7 @@ mod tests {
     use serde_json::Value;
 
     fn vectors() -> Value {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/vectors/encoding-primitives.json"
-        ))
-        .expect("encoding-primitives.json");
-        serde_json::from_str(&text).expect("valid JSON")
+        crate::test_vectors("encoding-primitives.json")
     }
 
     #[test]

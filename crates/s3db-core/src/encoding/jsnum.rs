@@ -134,7 +134,7 @@ pub fn parse_js_number(text: &str) -> f64 {
 }
 
 /// ECMAScript WhiteSpace and LineTerminator code points.
-fn is_js_whitespace(c: char) -> bool {
+pub fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
         '\u{9}' | '\u{A}' | '\u{B}' | '\u{C}' | '\u{D}' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'

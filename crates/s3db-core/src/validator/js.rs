@@ -1,6 +1,7 @@
 //! JavaScript value semantics the validator must reproduce: `Number(x)`, `String(x)`,
 //! number formatting, truthiness and loose/strict equality, applied to JSON values.
 
+use crate::encoding::jsnum;
 use serde_json::{Number, Value};
 
 /// Largest integer a JS number holds exactly (2^53).
@@ -24,96 +25,12 @@ pub(crate) fn to_number(value: &Value) -> Option<f64> {
     }
 }
 
-/// `Number(text)`: whitespace-trimmed decimal, `0x`/`0o`/`0b` literals, `Infinity`; empty is 0.
+/// `Number(text)`; `None` stands for `NaN`.
 pub(crate) fn string_to_number(text: &str) -> Option<f64> {
-    let trimmed = text.trim_matches(is_js_whitespace);
-    if trimmed.is_empty() {
-        return Some(0.0);
-    }
-    if let Some(n) = parse_prefixed_integer(trimmed) {
-        return n;
-    }
-    let (sign, unsigned) = match trimmed.as_bytes()[0] {
-        b'+' => (1.0, &trimmed[1..]),
-        b'-' => (-1.0, &trimmed[1..]),
-        _ => (1.0, trimmed),
-    };
-    if unsigned == "Infinity" {
-        return Some(sign * f64::INFINITY);
-    }
-    if !is_decimal_literal(unsigned) {
-        return None;
-    }
-    unsigned.parse::<f64>().ok().map(|n| sign * n)
+    Some(jsnum::parse_js_number(text)).filter(|n| !n.is_nan())
 }
 
-/// `0x1F`, `0o17`, `0b101` (no sign allowed). Outer `None`: not such a literal.
-fn parse_prefixed_integer(text: &str) -> Option<Option<f64>> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 2 || bytes[0] != b'0' {
-        return None;
-    }
-    let radix = match bytes[1] {
-        b'x' | b'X' => 16,
-        b'o' | b'O' => 8,
-        b'b' | b'B' => 2,
-        _ => return None,
-    };
-    let digits = &text[2..];
-    if digits.is_empty() {
-        return Some(None);
-    }
-    let mut acc = 0.0f64;
-    for c in digits.chars() {
-        match c.to_digit(radix) {
-            Some(d) => acc = acc * f64::from(radix) + f64::from(d),
-            None => return Some(None),
-        }
-    }
-    Some(Some(acc))
-}
-
-/// `digits [. digits] [e[+-]digits]` or `. digits [exponent]`, without sign.
-fn is_decimal_literal(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let int_digits = count_digits(&bytes[i..]);
-    i += int_digits;
-    let mut frac_digits = 0;
-    if i < bytes.len() && bytes[i] == b'.' {
-        i += 1;
-        frac_digits = count_digits(&bytes[i..]);
-        i += frac_digits;
-    }
-    if int_digits == 0 && frac_digits == 0 {
-        return false;
-    }
-    if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
-        i += 1;
-        if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
-            i += 1;
-        }
-        let exp_digits = count_digits(&bytes[i..]);
-        if exp_digits == 0 {
-            return false;
-        }
-        i += exp_digits;
-    }
-    i == bytes.len()
-}
-
-fn count_digits(bytes: &[u8]) -> usize {
-    bytes.iter().take_while(|b| b.is_ascii_digit()).count()
-}
-
-/// ECMAScript WhiteSpace and LineTerminator characters (what `String.prototype.trim` removes).
-pub(crate) fn is_js_whitespace(c: char) -> bool {
-    matches!(
-        c,
-        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
-    )
-}
+pub(crate) use crate::encoding::jsnum::is_js_whitespace;
 
 /// A JSON number for a JS number: integral values within the safe range become integers.
 pub(crate) fn number_value(n: f64) -> Value {
@@ -126,45 +43,7 @@ pub(crate) fn number_value(n: f64) -> Value {
 
 /// `Number.prototype.toString()` (radix 10).
 pub(crate) fn format_number(n: f64) -> String {
-    if n.is_nan() {
-        return "NaN".into();
-    }
-    if n.is_infinite() {
-        return if n > 0.0 { "Infinity".into() } else { "-Infinity".into() };
-    }
-    if n == 0.0 {
-        return "0".into();
-    }
-    let sign = if n < 0.0 { "-" } else { "" };
-    // `{:e}` yields the shortest round-trip digits, e.g. "1.5e-7".
-    let scientific = format!("{:e}", n.abs());
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    format!("{sign}{}", layout_digits(&digits, exponent + 1))
-}
-
-/// Places the decimal point the way ECMAScript Number::toString does; `point` is the
-/// position of the decimal point relative to the first digit.
-fn layout_digits(digits: &str, point: i32) -> String {
-    let count = digits.len() as i32;
-    if count <= point && point <= 21 {
-        format!("{digits}{}", "0".repeat((point - count) as usize))
-    } else if 0 < point && point <= 21 {
-        let (int_part, frac_part) = digits.split_at(point as usize);
-        format!("{int_part}.{frac_part}")
-    } else if -6 < point && point <= 0 {
-        format!("0.{}{digits}", "0".repeat((-point) as usize))
-    } else {
-        let exponent = point - 1;
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        let (first, rest) = digits.split_at(1);
-        if rest.is_empty() {
-            format!("{first}e{exp_sign}{}", exponent.abs())
-        } else {
-            format!("{first}.{rest}e{exp_sign}{}", exponent.abs())
-        }
-    }
+    jsnum::to_js_string(n)
 }
 
 /// `String(value)`.

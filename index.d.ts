@@ -193,6 +193,8 @@ export declare class MemoryClient extends EventEmitter {
   readonly keyPrefix: string;
   readonly objectCount: number;
   getAllStoredKeys(): string[];
+  /** Requests answered so far, by S3 command name (`PutObjectCommand`, `GetObjectCommand`, …). */
+  getRequestCounts(): Record<string, number>;
 }
 
 export declare class ConnectionString {

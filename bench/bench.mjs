@@ -92,7 +92,7 @@ async function measure(name, count, fn, unit = 1) {
 
 const db = new S3db({ connectionString: `memory://bench-${process.pid}/db` });
 await db.connect();
-requestsOf = () => JSON.parse(db.client.storage.requestCounts());
+requestsOf = () => db.client.getRequestCounts();
 const users = await db.createResource({ name: 'users', attributes });
 
 console.log(`s3db-native bench on memory://, ${N} records, 10-field schema with nested object, array and secret\n`);

@@ -29,6 +29,11 @@ class MemoryClient extends EventEmitter {
   getAllStoredKeys() {
     return this.storage.keys();
   }
+
+  /** Requests this client's store has answered, by S3 command name (`{PutObjectCommand: 3, …}`). */
+  getRequestCounts() {
+    return JSON.parse(this.storage.requestCounts());
+  }
 }
 
 module.exports = { MemoryClient };

@@ -44,11 +44,11 @@ export interface ResourceConfig {
 }
 
 export interface DatabaseOptions {
-  /** `memory://bucket/prefix` (S3 and file backends come in later releases). */
+  /** `memory://bucket/prefix` or `file://./path`. */
   connectionString?: string;
   /** Old spelling of `connectionString`. */
   uri?: string;
-  client?: MemoryClient;
+  client?: MemoryClient | FileSystemClient;
   passphrase?: string;
   parallelism?: number | string;
   verbose?: boolean;
@@ -159,7 +159,7 @@ export declare class Database extends EventEmitter {
   readonly keyPrefix: string;
   readonly passphrase: string;
   readonly parallelism: number;
-  readonly client: MemoryClient;
+  readonly client: MemoryClient | FileSystemClient;
   resources: Record<string, Resource<any>>;
   savedMetadata: Record<string, any> | null;
   readonly config: { version: string; s3dbVersion: string; bucket: string; keyPrefix: string; parallelism: number; verbose: boolean };
@@ -177,7 +177,7 @@ export declare class Database extends EventEmitter {
 export declare class S3db extends Database {}
 export default S3db;
 
-export interface MemoryClientOptions {
+export interface StoreClientOptions {
   bucket?: string;
   keyPrefix?: string;
   region?: string;
@@ -186,15 +186,91 @@ export interface MemoryClientOptions {
   id?: string;
 }
 
-export declare class MemoryClient extends EventEmitter {
-  constructor(options?: MemoryClientOptions);
+export interface MemoryClientOptions extends StoreClientOptions {
+  enforceLimits?: boolean;
+  metadataLimit?: number;
+  maxObjectSize?: number;
+  persistPath?: string;
+  autoPersist?: boolean;
+}
+
+export interface FileSystemClientOptions extends StoreClientOptions {
+  basePath?: string;
+  /** fsync every write (slower; survives power loss). */
+  fsync?: boolean;
+}
+
+export interface ObjectResponse {
+  Metadata: Record<string, string>;
+  ContentType: string | null;
+  ContentLength: number;
+  LastModified: Date;
+  ETag: string;
+}
+
+export interface BackupOptions {
+  compress?: boolean;
+  database?: Database;
+  resources?: string[];
+}
+
+export interface BackupManifest {
+  version: string;
+  timestamp: string;
+  bucket: string;
+  keyPrefix: string;
+  compressed: boolean;
+  resources: Record<string, { schema: Record<string, unknown>; stats: { recordCount: number; fileSize: number } }>;
+  totalRecords: number;
+  totalSize: number;
+}
+
+/** The low-level client API of the embedded stores (keys relative to `keyPrefix`). */
+export declare class StoreClient extends EventEmitter {
   readonly id: string;
   readonly bucket: string;
   readonly keyPrefix: string;
-  readonly objectCount: number;
-  getAllStoredKeys(): string[];
+  putObject(params: { key: string; metadata?: Record<string, string>; body?: Buffer | string; contentType?: string; ifNoneMatch?: '*' }): Promise<{ ETag: string }>;
+  getObject(key: string): Promise<ObjectResponse & { Body: { transformToByteArray(): Promise<Uint8Array>; transformToString(encoding?: string): Promise<string>; buffer: Buffer } }>;
+  headObject(key: string): Promise<ObjectResponse>;
+  copyObject(params: { from: string; to: string; metadata?: Record<string, string>; metadataDirective?: 'COPY' | 'REPLACE'; contentType?: string }): Promise<unknown>;
+  exists(key: string): Promise<boolean>;
+  deleteObject(key: string): Promise<unknown>;
+  deleteObjects(keys: string[]): Promise<{ Deleted: Array<{ Key: string }>; Errors: unknown[] }>;
+  listObjects(params?: { prefix?: string; maxKeys?: number; continuationToken?: string }): Promise<{ Contents: Array<{ Key: string }>; KeyCount: number; IsTruncated: boolean; NextContinuationToken: string | null }>;
+  getAllKeys(params?: { prefix?: string }): Promise<string[]>;
+  count(params?: { prefix?: string }): Promise<number>;
+  deleteAll(params?: { prefix?: string }): Promise<number>;
+  clear(): Promise<void>;
   /** Requests answered so far, by S3 command name (`PutObjectCommand`, `GetObjectCommand`, …). */
   getRequestCounts(): Record<string, number>;
+  exportBackup(outputDir: string, options?: BackupOptions): Promise<BackupManifest>;
+  importBackup(backupDir: string, options?: BackupOptions & { clear?: boolean }): Promise<{ resourcesImported: number; recordsImported: number; errors: unknown[] }>;
+}
+
+export interface MemorySnapshot {
+  timestamp: string;
+  bucket: string;
+  keyPrefix: string;
+  objectCount: number;
+}
+
+export declare class MemoryClient extends StoreClient {
+  constructor(options?: MemoryClientOptions);
+  readonly objectCount: number;
+  getAllStoredKeys(): string[];
+  snapshot(): MemorySnapshot;
+  restore(snapshot: MemorySnapshot): void;
+  saveToDisk(path?: string): Promise<string>;
+  loadFromDisk(path?: string): Promise<{ objectCount: number; path: string }>;
+  /** Saves to `persistPath` now if anything changed. */
+  flush(): boolean;
+  getStats(): { objectCount: number; totalSize: number; totalSizeFormatted: string; keys: string[]; bucket: string };
+}
+
+export declare class FileSystemClient extends StoreClient {
+  constructor(options?: FileSystemClientOptions);
+  readonly basePath: string;
 }
 
 export declare class ConnectionString {

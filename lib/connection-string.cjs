@@ -44,7 +44,9 @@ class ConnectionString {
       this.bucket = segments[0] || 's3db';
       this.keyPrefix = segments.slice(1).join('/');
     } else if (this.protocol === 'file') {
-      this.basePath = decodePart(url.pathname, 'path', input);
+      // `file://./data` and `file://data` are relative paths, `file:///srv/data` absolute.
+      const rest = String(input).slice('file://'.length).split('?')[0];
+      this.basePath = decodePart(rest || '.', 'path', input);
       this.bucket = 's3db';
       this.keyPrefix = '';
     } else {
@@ -54,6 +56,7 @@ class ConnectionString {
   }
 
   toString() {
+    if (this.protocol === 'file') return `file://${this.basePath}`;
     return `${this.protocol}://${this.bucket}${this.keyPrefix ? `/${this.keyPrefix}` : ''}`;
   }
 }

@@ -5,29 +5,34 @@ const { EventEmitter } = require('node:events');
 const { native, call, toJson } = require('./native.cjs');
 const { ConnectionString } = require('./connection-string.cjs');
 const { MemoryClient } = require('./memory-client.cjs');
+const { FileSystemClient } = require('./filesystem-client.cjs');
 const { Resource, HOOK_NAMES, LEGACY_HOOKS } = require('./resource.cjs');
 const { ConnectionStringError, DatabaseError, ResourceNotFound, ResourceError } = require('./errors.cjs');
 
 const S3DB_VERSION = '12.4.0';
 const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
 
-/** Picks the store: a MemoryClient instance, or a connection string (memory:// for now). */
+/** Picks the store: a client object, or a connection string (memory://, file://). */
 function resolveClient(options) {
   if (options.client) return { client: options.client };
   const text = options.connectionString || options.uri;
   if (!text) {
     throw new ConnectionStringError({
-      message: 'No storage configured: pass connectionString (e.g. "memory://bucket/prefix") or client: new MemoryClient()',
+      message: 'No storage configured: pass connectionString (e.g. "memory://bucket/prefix" or "file://./data") or client: new MemoryClient()',
     });
   }
   const parsed = new ConnectionString(text);
-  if (parsed.protocol !== 'memory') {
-    throw new ConnectionStringError({
-      message: `The ${parsed.protocol}:// backend is not available in this build of s3db-native; use memory:// or a MemoryClient`,
-    });
+  if (parsed.protocol === 'memory') {
+    const client = new MemoryClient({ bucket: parsed.bucket, keyPrefix: parsed.keyPrefix, sharedBucket: parsed.bucket });
+    return { client, connectionString: parsed };
   }
-  const client = new MemoryClient({ bucket: parsed.bucket, keyPrefix: parsed.keyPrefix, sharedBucket: parsed.bucket });
-  return { client, connectionString: parsed };
+  if (parsed.protocol === 'file') {
+    const client = new FileSystemClient({ basePath: parsed.basePath, fsync: parsed.fsync === 'true' });
+    return { client, connectionString: parsed };
+  }
+  throw new ConnectionStringError({
+    message: `The ${parsed.protocol}:// backend is not available in this build of s3db-native; use memory://, file:// or a MemoryClient`,
+  });
 }
 
 /** createResource's config, split into what Rust stores and what only JS can hold. */
@@ -95,6 +100,9 @@ class Database extends EventEmitter {
     this.connectionString = connectionString ? connectionString.toString() : undefined;
     this.bucket = client.bucket;
     this.keyPrefix = client.keyPrefix;
+    if (!client || !(client.storage instanceof native.NativeStore)) {
+      throw new ConnectionStringError({ message: 'client must be a MemoryClient or FileSystemClient of s3db-native' });
+    }
     this._native = new native.NativeDatabase(
       toJson({
         bucket: this.bucket,
@@ -123,8 +131,13 @@ class Database extends EventEmitter {
     const reply = await parse(call(() => this._native.connect()));
     for (const description of reply.resources) {
       const existing = this.resources[description.name];
-      if (existing) existing._applyDescription(description);
-      else this.resources[description.name] = new Resource(this, this._native.resource(description.name), description);
+      const handle = this._native.resource(description.name);
+      if (existing) {
+        existing._native = handle; // a reconnect loads new engine resources
+        existing._applyDescription(description);
+      } else {
+        this.resources[description.name] = new Resource(this, handle, description);
+      }
     }
     this.savedMetadata = reply.savedMetadata;
     this._connected = true;
@@ -140,6 +153,7 @@ class Database extends EventEmitter {
     this.savedMetadata = reply.savedMetadata;
     let resource = this.resources[description.name];
     if (resource) {
+      resource._native = this._native.resource(description.name);
       resource._applyDescription(description);
       resource._applyJsConfig(js);
       this.emit('s3db.resourceUpdated', description.name);
@@ -183,6 +197,7 @@ class Database extends EventEmitter {
 
   async disconnect() {
     try {
+      if (typeof this.client.flush === 'function') this.client.flush();
       this._native.disconnect();
       for (const resource of Object.values(this.resources)) resource.removeAllListeners();
       this.removeAllListeners();

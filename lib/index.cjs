@@ -4,6 +4,7 @@
 const { Database, S3db } = require('./database.cjs');
 const { Resource } = require('./resource.cjs');
 const { MemoryClient } = require('./memory-client.cjs');
+const { FileSystemClient } = require('./filesystem-client.cjs');
 const { ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT } = require('./connection-string.cjs');
 const errors = require('./errors.cjs');
 
@@ -15,6 +16,7 @@ module.exports = {
   Database,
   Resource,
   MemoryClient,
+  FileSystemClient,
   ConnectionString,
   S3_DEFAULT_REGION,
   S3_DEFAULT_ENDPOINT,

@@ -2,27 +2,43 @@
 // MemoryClient: an in-process S3 bucket. Each instance has its own storage (as in s3db.js 12.4);
 // `memory://<bucket>` connection strings share one store per bucket name within the process.
 
-const { EventEmitter } = require('node:events');
 const { native } = require('./native.cjs');
+const { StoreClient } = require('./store-client.cjs');
+const { exportBackup, importBackup } = require('./backup.cjs');
+const { S3dbError } = require('./errors.cjs');
 
 let nextId = 1;
 
-class MemoryClient extends EventEmitter {
+function formatBytes(bytes) {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${Math.round(value * 100) / 100} ${units[unit]}`;
+}
+
+class MemoryClient extends StoreClient {
   constructor(options = {}) {
-    super();
+    const limits = options.enforceLimits
+      ? JSON.stringify({ metadataLimit: options.metadataLimit ?? 2048, maxObjectSize: options.maxObjectSize ?? 5 * 1024 ** 3 })
+      : undefined;
+    const keyPrefix = options.keyPrefix || '';
+    super(native.NativeStore.memory(keyPrefix, options.sharedBucket, limits), {
+      ...options, bucket: options.bucket || 's3db', keyPrefix, endpoint: 'memory://',
+    });
     this.id = options.id || `memory-${nextId++}`;
-    this.bucket = options.bucket || 's3db';
-    this.keyPrefix = options.keyPrefix || '';
-    this.region = options.region || 'us-east-1';
-    this.verbose = Boolean(options.verbose);
-    this.parallelism = Number.parseInt(options.parallelism ?? 10, 10) || 10;
-    this.config = { bucket: this.bucket, keyPrefix: this.keyPrefix, region: this.region, endpoint: 'memory://', forcePathStyle: true };
-    this.storage = new native.NativeMemoryStore(options.sharedBucket);
+    this.enforceLimits = Boolean(options.enforceLimits);
+    this.persistPath = options.persistPath;
+    this.autoPersist = Boolean(options.autoPersist);
+    if (this.autoPersist && this.persistPath) this._watchForPersistence();
   }
 
   /** Number of objects stored. */
   get objectCount() {
-    return this.storage.objectCount;
+    return this.storage.keys().length;
   }
 
   /** Every stored key, in order. */
@@ -30,9 +46,69 @@ class MemoryClient extends EventEmitter {
     return this.storage.keys();
   }
 
-  /** Requests this client's store has answered, by S3 command name (`{PutObjectCommand: 3, …}`). */
-  getRequestCounts() {
-    return JSON.parse(this.storage.requestCounts());
+  /** A point-in-time copy for `restore()`; later writes do not change it. */
+  snapshot() {
+    const handle = this.storage.snapshot();
+    return { timestamp: new Date().toISOString(), bucket: this.bucket, keyPrefix: this.keyPrefix, objectCount: handle.objectCount, handle };
+  }
+
+  restore(snapshot) {
+    if (!snapshot || !(snapshot.handle instanceof native.NativeSnapshot)) {
+      throw new S3dbError({ message: 'restore() expects a snapshot returned by snapshot()' });
+    }
+    this.storage.restore(snapshot.handle);
+  }
+
+  async saveToDisk(path = this.persistPath) {
+    if (!path) throw new S3dbError({ message: 'saveToDisk() needs a path (or persistPath)' });
+    this.storage.saveToDisk(path, this.bucket, new Date().toISOString());
+    return path;
+  }
+
+  async loadFromDisk(path = this.persistPath) {
+    if (!path) throw new S3dbError({ message: 'loadFromDisk() needs a path (or persistPath)' });
+    const objectCount = this.storage.loadFromDisk(path);
+    return { objectCount, path };
+  }
+
+  getStats() {
+    const { objectCount, totalSize } = JSON.parse(this.storage.stats());
+    return { objectCount, totalSize, totalSizeFormatted: formatBytes(totalSize), keys: this.storage.keys(), bucket: this.bucket };
+  }
+
+  exportBackup(outputDir, options = {}) {
+    return exportBackup(this, outputDir, options);
+  }
+
+  importBackup(backupDir, options = {}) {
+    return importBackup(this, backupDir, options);
+  }
+
+  /** Saves to `persistPath` now when anything was written since the last save. */
+  flush() {
+    if (!this.persistPath) return false;
+    const writes = this._writeCount();
+    if (writes === this._savedAtWrites) return false;
+    this.storage.saveToDisk(this.persistPath, this.bucket, new Date().toISOString());
+    this._savedAtWrites = writes;
+    return true;
+  }
+
+  _writeCount() {
+    const counts = this.getRequestCounts();
+    return counts.PutObjectCommand + counts.CopyObjectCommand + counts.DeleteObjectCommand + counts.DeleteObjectsCommand;
+  }
+
+  /**
+   * With `autoPersist`, changes reach the file within a quarter second and before the process
+   * exits. (Writes go straight from the engine to the store, so changes are noticed by polling
+   * the write counters; the timer does not keep the process alive.)
+   */
+  _watchForPersistence() {
+    this._savedAtWrites = this._writeCount();
+    this._persistTimer = setInterval(() => this.flush(), 250);
+    this._persistTimer.unref();
+    process.once('beforeExit', () => this.flush());
   }
 }
 

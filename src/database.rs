@@ -1,7 +1,7 @@
 //! `NativeDatabase`: one s3db database over a store.
 
 use crate::errors;
-use crate::memory::{shared_bucket, NativeMemoryStore};
+use crate::store::NativeStore;
 use crate::resource::NativeResource;
 use crate::runner::{run, run_now, Reply};
 use napi::bindgen_prelude::*;
@@ -42,15 +42,11 @@ fn parse_options(options_json: &str) -> s3db_core::Result<(DatabaseOptions, Valu
 
 #[napi]
 impl NativeDatabase {
-    /// `options`: `{bucket, keyPrefix, passphrase, parallelism}`; `memory` is the MemoryClient's
-    /// store, otherwise the process-wide `memory://<bucket>` store is used.
+    /// `options`: `{bucket, keyPrefix, passphrase, parallelism}`; `store` is the client's storage.
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: String, memory: Option<&NativeMemoryStore>) -> Result<Self> {
+    pub fn new(options: String, store: &NativeStore) -> Result<Self> {
         let (parsed, _) = parse_options(&options).map_err(errors::to_napi)?;
-        let store: Arc<dyn ObjectStore> = match memory {
-            Some(m) => m.store.clone(),
-            None => shared_bucket(&parsed.bucket),
-        };
+        let store: Arc<dyn ObjectStore> = store.store.clone();
         Ok(Self { inner: Arc::new(Database::new(store, parsed)) })
     }
 

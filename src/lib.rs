@@ -7,6 +7,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod database;
 mod errors;
-mod memory;
+mod store;
 mod resource;
 mod runner;

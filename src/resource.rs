@@ -254,6 +254,50 @@ impl NativeResource {
         })
     }
 
+    /// Every record as JSON Lines (user fields and `id`, no read decorations), for backups and exports.
+    #[napi(catch_unwind)]
+    pub fn export_jsonl<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move {
+            let records = resource.export_records().await?;
+            let lines: Vec<String> = records.iter().map(to_json).collect();
+            Ok(lines.join("\n"))
+        })
+    }
+
+    /// Writes documents (a JSON array) under their ids; resolves to `{imported, errors: [{index, error}]}`.
+    #[napi(catch_unwind)]
+    pub fn import_records<'env>(&self, env: &'env Env, docs: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move {
+            let documents = match parse_json(&docs, "documents")? {
+                Value::Array(items) => items,
+                other => return Err(Error::validation(format!("import expects an array, got {}", js_type(&other)))),
+            };
+            let mut maps = Vec::with_capacity(documents.len());
+            let mut errors = Vec::new();
+            let mut positions = Vec::with_capacity(documents.len());
+            for (index, item) in documents.into_iter().enumerate() {
+                match item {
+                    Value::Object(map) => {
+                        positions.push(index);
+                        maps.push(map);
+                    }
+                    other => errors.push(json!({"index": index, "error": Error::validation(format!("expected an object, got {}", js_type(&other))).to_json()})),
+                }
+            }
+            let results = resource.import_records(maps).await;
+            let mut imported = 0;
+            for (position, result) in positions.into_iter().zip(results) {
+                match result {
+                    Ok(_) => imported += 1,
+                    Err(e) => errors.push(json!({"index": position, "error": e.to_json()})),
+                }
+            }
+            Ok(json!({"imported": imported, "errors": errors}).to_string())
+        })
+    }
+
     #[napi(catch_unwind)]
     pub fn query<'env>(&self, env: &'env Env, filter: String, options: String) -> Result<Reply<'env>> {
         let resource = self.inner.clone();

@@ -3,6 +3,7 @@
 mod definition;
 mod read;
 mod stored;
+mod transfer;
 mod write;
 
 pub use definition::ResourceDefinition;

@@ -1,14 +1,15 @@
 //! In-memory object store: a sorted map per bucket, safe to share between threads.
 //! Every future it returns is already complete, so callers may drive it synchronously.
 
-use super::{ListPage, ListRequest, Metadata, ObjectHead, ObjectStore, PutOutcome, PutRequest, StoredObject};
-use crate::error::Result;
+use super::{
+    ListPage, ListRequest, Metadata, ObjectHead, ObjectStore, PutOutcome, PutRequest, StoredObject,
+};
+use crate::error::{Error, ErrorKind, Result};
 use futures::future::{ready, BoxFuture, FutureExt};
 use parking_lot::RwLock;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -19,44 +20,107 @@ const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 #[derive(Default)]
 pub struct MemoryStore {
     objects: RwLock<BTreeMap<String, Arc<StoredObject>>>,
-    requests: RequestCounts,
+    limits: Option<Limits>,
 }
 
-/// How many requests of each kind the store has answered (what S3 would bill).
-#[derive(Default)]
-pub struct RequestCounts {
-    pub put: AtomicU64,
-    pub get: AtomicU64,
-    pub head: AtomicU64,
-    pub copy: AtomicU64,
-    pub delete: AtomicU64,
-    pub delete_many: AtomicU64,
-    pub list: AtomicU64,
+/// S3's limits, enforced when a MemoryClient is created with `enforceLimits`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes of user metadata (names and values) per object.
+    pub metadata_bytes: usize,
+    /// Bytes of body per object.
+    pub object_bytes: u64,
 }
 
-impl RequestCounts {
-    /// `(command name, count)` with S3 command names.
-    pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
-        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        vec![
-            ("PutObjectCommand", read(&self.put)),
-            ("GetObjectCommand", read(&self.get)),
-            ("HeadObjectCommand", read(&self.head)),
-            ("CopyObjectCommand", read(&self.copy)),
-            ("DeleteObjectCommand", read(&self.delete)),
-            ("DeleteObjectsCommand", read(&self.delete_many)),
-            ("ListObjectsV2Command", read(&self.list)),
-        ]
+/// A point-in-time copy of a store's objects (cheap: objects are shared, not copied).
+#[derive(Clone, Default)]
+pub struct Snapshot {
+    objects: BTreeMap<String, Arc<StoredObject>>,
+}
+
+impl Snapshot {
+    pub fn len(&self) -> usize {
+        self.objects.len()
     }
-}
 
-fn count(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    pub fn objects(&self) -> impl Iterator<Item = (&String, &StoredObject)> {
+        self.objects.iter().map(|(k, v)| (k, v.as_ref()))
+    }
+
+    pub fn from_objects(objects: impl IntoIterator<Item = (String, StoredObject)>) -> Self {
+        Self {
+            objects: objects.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+        }
+    }
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    pub fn with_limits(limits: Limits) -> Self {
+        Self {
+            limits: Some(limits),
+            ..Self::default()
+        }
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            objects: self.objects.read().clone(),
+        }
+    }
+
+    /// Replaces every object with the snapshot's.
+    pub fn restore(&self, snapshot: &Snapshot) {
+        *self.objects.write() = snapshot.objects.clone();
+    }
+
+    pub fn clear(&self) {
+        self.objects.write().clear();
+    }
+
+    /// Bytes of bodies and metadata held.
+    pub fn total_size(&self) -> u64 {
+        self.objects
+            .read()
+            .values()
+            .map(|o| o.head.content_length + metadata_bytes(&o.head.metadata) as u64)
+            .sum()
+    }
+
+    fn check_limits(&self, request: &PutRequest) -> Result<()> {
+        let Some(limits) = self.limits else {
+            return Ok(());
+        };
+        let size = metadata_bytes(&request.metadata);
+        if size > limits.metadata_bytes {
+            return Err(Error::new(
+                ErrorKind::MetadataLimit,
+                format!(
+                    "Metadata size ({size} bytes) exceeds limit of {} bytes",
+                    limits.metadata_bytes
+                ),
+            )
+            .with("key", request.key.clone()));
+        }
+        if request.body.len() as u64 > limits.object_bytes {
+            return Err(Error::new(
+                ErrorKind::Storage,
+                format!(
+                    "Object size ({} bytes) exceeds limit of {} bytes",
+                    request.body.len(),
+                    limits.object_bytes
+                ),
+            )
+            .with("key", request.key.clone()));
+        }
+        Ok(())
     }
 
     /// Number of stored objects.
@@ -66,10 +130,6 @@ impl MemoryStore {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    pub fn requests(&self) -> &RequestCounts {
-        &self.requests
     }
 
     /// Every key, in order (for tests and snapshots).
@@ -82,7 +142,11 @@ impl MemoryStore {
         let object = Arc::new(StoredObject {
             head: ObjectHead {
                 metadata: lower_case_names(request.metadata),
-                content_type: Some(request.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string())),
+                content_type: Some(
+                    request
+                        .content_type
+                        .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string()),
+                ),
                 content_length: request.body.len() as u64,
                 last_modified_ms: now_ms(),
                 etag: etag.clone(),
@@ -97,9 +161,17 @@ impl MemoryStore {
         PutOutcome::Written { etag }
     }
 
-    fn copy_now(&self, from: &str, to: &str, metadata: Option<Metadata>, content_type: Option<String>) -> bool {
+    fn copy_now(
+        &self,
+        from: &str,
+        to: &str,
+        metadata: Option<Metadata>,
+        content_type: Option<String>,
+    ) -> bool {
         let mut objects = self.objects.write();
-        let Some(source) = objects.get(from).cloned() else { return false };
+        let Some(source) = objects.get(from).cloned() else {
+            return false;
+        };
         let mut head = source.head.clone();
         if let Some(metadata) = metadata {
             head.metadata = lower_case_names(metadata);
@@ -108,7 +180,13 @@ impl MemoryStore {
             head.content_type = Some(content_type);
         }
         head.last_modified_ms = now_ms();
-        objects.insert(to.to_string(), Arc::new(StoredObject { head, body: source.body.clone() }));
+        objects.insert(
+            to.to_string(),
+            Arc::new(StoredObject {
+                head,
+                body: source.body.clone(),
+            }),
+        );
         true
     }
 
@@ -138,18 +216,15 @@ impl MemoryStore {
 
 impl ObjectStore for MemoryStore {
     fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
-        count(&self.requests.put);
-        ready(Ok(self.put_now(request))).boxed()
+        ready(self.check_limits(&request).map(|()| self.put_now(request))).boxed()
     }
 
     fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
-        count(&self.requests.get);
         let found = self.objects.read().get(key).cloned();
         ready(Ok(found)).boxed()
     }
 
     fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {
-        count(&self.requests.head);
         let found = self.objects.read().get(key).map(|o| o.head.clone());
         ready(Ok(found)).boxed()
     }
@@ -161,31 +236,38 @@ impl ObjectStore for MemoryStore {
         metadata: Option<Metadata>,
         content_type: Option<String>,
     ) -> BoxFuture<'_, Result<bool>> {
-        count(&self.requests.copy);
         ready(Ok(self.copy_now(from, to, metadata, content_type))).boxed()
     }
 
     fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
-        count(&self.requests.delete);
         self.objects.write().remove(key);
         ready(Ok(())).boxed()
     }
 
     fn delete_many(&self, keys: Vec<String>) -> BoxFuture<'_, Result<usize>> {
-        count(&self.requests.delete_many);
         let mut objects = self.objects.write();
-        let removed = keys.iter().filter(|k| objects.remove(k.as_str()).is_some()).count();
+        let removed = keys
+            .iter()
+            .filter(|k| objects.remove(k.as_str()).is_some())
+            .count();
         ready(Ok(removed)).boxed()
     }
 
     fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
-        count(&self.requests.list);
         ready(Ok(self.list_now(&request))).boxed()
     }
 }
 
+/// What S3 counts against the 2 KB: every metadata name and value, in UTF-8 bytes.
+fn metadata_bytes(metadata: &Metadata) -> usize {
+    metadata.iter().map(|(k, v)| k.len() + v.len()).sum()
+}
+
 fn lower_case_names(metadata: Metadata) -> Metadata {
-    metadata.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()
+    metadata
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect()
 }
 
 fn etag_of(body: &[u8]) -> String {
@@ -198,7 +280,10 @@ fn etag_of(body: &[u8]) -> String {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -207,7 +292,11 @@ mod tests {
     use futures::executor::block_on;
 
     fn put(store: &MemoryStore, key: &str) {
-        block_on(store.put(PutRequest { key: key.into(), ..Default::default() })).unwrap();
+        block_on(store.put(PutRequest {
+            key: key.into(),
+            ..Default::default()
+        }))
+        .unwrap();
     }
 
     #[test]
@@ -220,15 +309,25 @@ mod tests {
         };
         block_on(store.put(request)).unwrap();
         let head = block_on(store.head("k")).unwrap().unwrap();
-        assert_eq!(head.metadata, vec![("_pluginmap".to_string(), "x".to_string())]);
+        assert_eq!(
+            head.metadata,
+            vec![("_pluginmap".to_string(), "x".to_string())]
+        );
         assert_eq!(head.content_type.as_deref(), Some(DEFAULT_CONTENT_TYPE));
     }
 
     #[test]
     fn conditional_put_refuses_to_overwrite() {
         let store = MemoryStore::new();
-        let request = PutRequest { key: "k".into(), if_absent: true, ..Default::default() };
-        assert!(matches!(block_on(store.put(request.clone())).unwrap(), PutOutcome::Written { .. }));
+        let request = PutRequest {
+            key: "k".into(),
+            if_absent: true,
+            ..Default::default()
+        };
+        assert!(matches!(
+            block_on(store.put(request.clone())).unwrap(),
+            PutOutcome::Written { .. }
+        ));
         assert_eq!(block_on(store.put(request)).unwrap(), PutOutcome::Conflict);
     }
 
@@ -258,7 +357,49 @@ mod tests {
         }
         assert_eq!(all.len(), 25);
         assert!(all.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(block_on(crate::storage::list_all(&store, "p/")).unwrap(), all);
+        assert_eq!(
+            block_on(crate::storage::list_all(&store, "p/")).unwrap(),
+            all
+        );
+    }
+
+    #[test]
+    fn snapshots_are_isolated_from_later_writes() {
+        let store = MemoryStore::new();
+        put(&store, "a");
+        let snapshot = store.snapshot();
+        put(&store, "b");
+        block_on(store.delete("a")).unwrap();
+        store.restore(&snapshot);
+        assert_eq!(store.keys(), vec!["a".to_string()]);
+        store.clear();
+        assert!(store.is_empty());
+        assert_eq!(snapshot.len(), 1);
+    }
+
+    #[test]
+    fn limits_refuse_oversized_metadata_and_bodies() {
+        let store = MemoryStore::with_limits(Limits {
+            metadata_bytes: 10,
+            object_bytes: 4,
+        });
+        let big_metadata = PutRequest {
+            key: "k".into(),
+            metadata: vec![("name".into(), "0123456789".into())],
+            ..Default::default()
+        };
+        let err = block_on(store.put(big_metadata)).unwrap_err();
+        assert_eq!(
+            err.message,
+            "Metadata size (14 bytes) exceeds limit of 10 bytes"
+        );
+        let big_body = PutRequest {
+            key: "k".into(),
+            body: b"12345".to_vec(),
+            ..Default::default()
+        };
+        assert!(block_on(store.put(big_body)).is_err());
+        assert!(store.is_empty());
     }
 
     #[test]
@@ -266,7 +407,8 @@ mod tests {
         let store = MemoryStore::new();
         put(&store, "a");
         put(&store, "b");
-        let removed = block_on(store.delete_many(vec!["a".into(), "b".into(), "c".into()])).unwrap();
+        let removed =
+            block_on(store.delete_many(vec!["a".into(), "b".into(), "c".into()])).unwrap();
         assert_eq!(removed, 2);
         assert!(store.is_empty());
     }
@@ -275,7 +417,9 @@ mod tests {
     fn copy_replaces_metadata_when_asked() {
         let store = MemoryStore::new();
         put(&store, "a");
-        assert!(block_on(store.copy("a", "b", Some(vec![("X".into(), "1".into())]), None)).unwrap());
+        assert!(
+            block_on(store.copy("a", "b", Some(vec![("X".into(), "1".into())]), None)).unwrap()
+        );
         assert!(!block_on(store.copy("missing", "c", None, None)).unwrap());
         let head = block_on(store.head("b")).unwrap().unwrap();
         assert_eq!(head.metadata, vec![("x".to_string(), "1".to_string())]);

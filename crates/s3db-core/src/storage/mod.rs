@@ -1,7 +1,10 @@
 //! One object-store trait shaped like an S3 client, with one implementation per backend.
 //! Keys here are absolute keys inside the bucket; the database key prefix is applied above.
 
+pub mod counted;
+pub mod fs;
 pub mod memory;
+pub mod persist;
 
 use crate::error::Result;
 use futures::future::BoxFuture;

@@ -1,0 +1,234 @@
+// The embedded stores as products: MemoryClient in full (snapshots, files, limits, low-level
+// API, events, stats) and the filesystem store (file://, durability, traversal, two processes).
+import { describe, it, expect, afterAll } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { S3db, MemoryClient, FileSystemClient, NoSuchKey, ConnectionStringError } from '../lib/index.mjs';
+import { caught, userFields } from './helpers.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 's3db-embedded-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+let dirCounter = 0;
+const freshDir = (label) => path.join(scratch, `${label}-${++dirCounter}`);
+
+async function usersOn(options) {
+  const db = new S3db(options);
+  await db.connect();
+  const users = await db.createResource({ name: 'users', attributes: { name: 'string', email: 'email|optional', secret: 'secret|optional' } });
+  return { db, users };
+}
+
+describe('MemoryClient', () => {
+  it('snapshot/restore isolates state: later writes and deletes are undone', async () => {
+    const client = new MemoryClient();
+    const { users } = await usersOn({ client });
+    await users.insert({ id: 'u1', name: 'Alice' });
+    const snapshot = client.snapshot();
+    expect(snapshot.objectCount).toBe(2); // s3db.json + u1
+    await users.update('u1', { name: 'Modified' });
+    await users.insert({ id: 'u2', name: 'Bob' });
+    client.restore(snapshot);
+    expect((await users.get('u1')).name).toBe('Alice');
+    expect(await users.exists('u2')).toBe(false);
+    // the snapshot itself did not change
+    await users.insert({ id: 'u3', name: 'Cy' });
+    client.restore(snapshot);
+    expect(await users.count()).toBe(1);
+  });
+
+  it('restore refuses things that are not snapshots', () => {
+    expect(() => new MemoryClient().restore({ objects: {} })).toThrow(/snapshot/);
+  });
+
+  it('saveToDisk/loadFromDisk round-trip into a new client, bodies and secrets included', async () => {
+    const file = path.join(freshDir('persist'), 'state.json');
+    const client = new MemoryClient({ bucket: 'b', keyPrefix: 'app' });
+    const { users } = await usersOn({ client, passphrase: 'p' });
+    await users.insert({ id: 'u1', name: 'Ana', secret: 'hunter2' });
+    await users.insert({ id: 'u2', name: 'x'.repeat(3000) }); // body overflow (user-managed)
+    await client.saveToDisk(file);
+    const other = new MemoryClient({ bucket: 'b', keyPrefix: 'app' });
+    expect((await other.loadFromDisk(file)).objectCount).toBe(3);
+    const db = new S3db({ client: other, passphrase: 'p' });
+    await db.connect();
+    expect((await db.resources.users.get('u1')).secret).toBe('hunter2');
+    expect((await db.resources.users.get('u2')).name).toHaveLength(3000);
+    expect(await caught(() => other.loadFromDisk(path.join(scratch, 'missing.json')))).toBeInstanceOf(Error);
+  });
+
+  it('autoPersist writes changes to persistPath without keeping the process alive', async () => {
+    const file = path.join(freshDir('auto'), 'auto.json');
+    const client = new MemoryClient({ persistPath: file, autoPersist: true });
+    const { db, users } = await usersOn({ client });
+    await users.insert({ id: 'u1', name: 'Ana' });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).objects).toHaveProperty(['resource=users/data/id=u1']);
+    await users.insert({ id: 'u2', name: 'Bo' });
+    await db.disconnect(); // flushes
+    expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).objects)).toContain('resource=users/data/id=u2');
+  });
+
+  it('enforceLimits rejects metadata over the limit like S3 and writes nothing', async () => {
+    const client = new MemoryClient({ enforceLimits: true, metadataLimit: 100 });
+    const error = await caught(client.putObject({ key: 'k', metadata: { a: 'x'.repeat(200) } }));
+    expect(error.message).toMatch(/Metadata size \(201 bytes\) exceeds limit of 100 bytes/);
+    expect(client.objectCount).toBe(0);
+    const small = new MemoryClient({ enforceLimits: true, maxObjectSize: 4 });
+    expect(await caught(small.putObject({ key: 'k', body: 'hello' }))).toBeInstanceOf(Error);
+  });
+
+  it('low-level object API: put/get/head/copy/exists/list/delete with prefix-relative keys', async () => {
+    const client = new MemoryClient({ keyPrefix: 'root' });
+    await client.putObject({ key: 'a/1', metadata: { Color: 'red' }, body: 'one', contentType: 'text/plain' });
+    await client.putObject({ key: 'a/2', body: Buffer.from([1, 2, 3]) });
+    const got = await client.getObject('a/1');
+    expect(await got.Body.transformToString()).toBe('one');
+    expect(got.Metadata).toEqual({ color: 'red' }); // names lower-cased as S3 returns them
+    expect(got.ContentType).toBe('text/plain');
+    expect(got.LastModified).toBeInstanceOf(Date);
+    expect(Array.from(await (await client.getObject('a/2')).Body.transformToByteArray())).toEqual([1, 2, 3]);
+    expect((await client.headObject('a/1')).ContentLength).toBe(3);
+    await client.copyObject({ from: 'a/1', to: 'b/1', metadata: { x: '1' }, metadataDirective: 'REPLACE' });
+    expect((await client.headObject('b/1')).Metadata).toEqual({ x: '1' });
+    expect(await client.exists('b/1')).toBe(true);
+    expect(await client.exists('nope')).toBe(false);
+    expect((await client.listObjects({ prefix: 'a/' })).Contents.map((c) => c.Key)).toEqual(['root/a/1', 'root/a/2']);
+    expect(await client.getAllKeys({ prefix: 'a' })).toEqual(['a/1', 'a/2']);
+    const page = await client.listObjects({ prefix: 'a/', maxKeys: 1 });
+    expect(page.IsTruncated).toBe(true);
+    expect((await client.listObjects({ prefix: 'a/', continuationToken: page.NextContinuationToken })).Contents).toHaveLength(1);
+    expect((await client.deleteObjects(['a/1', 'a/2'])).Deleted).toHaveLength(2);
+    await client.deleteObject('b/1');
+    expect(client.getAllStoredKeys()).toEqual([]);
+    expect(await caught(client.getObject('a/1'))).toBeInstanceOf(NoSuchKey);
+  });
+
+  it('emits command.request/command.response and per-method events for client calls', async () => {
+    const client = new MemoryClient();
+    const seen = [];
+    client.on('command.request', (name) => seen.push(`request:${name}`));
+    client.on('command.response', (name) => seen.push(`response:${name}`));
+    client.on('putObject', (error, params) => seen.push(`putObject:${error}:${params.key}`));
+    await client.putObject({ key: 'k', body: 'v' });
+    expect(seen).toEqual(['request:PutObjectCommand', 'response:PutObjectCommand', 'putObject:null:k']);
+  });
+
+  it('getStats reports objects, size and keys; clear empties the store', async () => {
+    const client = new MemoryClient({ bucket: 'stats' });
+    const { users } = await usersOn({ client });
+    await users.insert({ id: 'u1', name: 'Ana' });
+    const stats = client.getStats();
+    expect(stats.objectCount).toBe(2);
+    expect(stats.totalSize).toBeGreaterThan(0);
+    expect(stats.totalSizeFormatted).toMatch(/B$/);
+    expect(stats.keys).toContain('resource=users/data/id=u1');
+    expect(stats.bucket).toBe('stats');
+    await client.clear();
+    expect(client.getStats().objectCount).toBe(0);
+  });
+
+  it('counts requests by S3 command', async () => {
+    const client = new MemoryClient();
+    const { users } = await usersOn({ client });
+    const before = client.getRequestCounts();
+    await users.insert({ id: 'u1', name: 'Ana' });
+    await users.get('u1');
+    const after = client.getRequestCounts();
+    expect(after.PutObjectCommand - before.PutObjectCommand).toBe(1);
+    expect(after.GetObjectCommand - before.GetObjectCommand).toBe(1);
+  });
+});
+
+describe('filesystem store (file://)', () => {
+  it('keeps data between runs of separate databases', async () => {
+    const dir = freshDir('persist');
+    const first = await usersOn({ connectionString: `file://${dir}`, passphrase: 'p' });
+    await first.users.insert({ id: 'u1', name: 'Ana', secret: 'pw' });
+    await first.db.disconnect();
+    const db = new S3db({ connectionString: `file://${dir}`, passphrase: 'p' });
+    await db.connect();
+    expect(userFields(await db.resources.users.get('u1'))).toEqual({ id: 'u1', name: 'Ana', secret: 'pw' });
+    expect(fs.existsSync(path.join(dir, 's3db.json~'))).toBe(true);
+  });
+
+  it('relative file:// paths resolve against the working directory', () => {
+    const client = new S3db({ connectionString: 'file://./some-relative-dir' }).client;
+    expect(client).toBeInstanceOf(FileSystemClient);
+    expect(client.basePath).toBe(path.resolve('some-relative-dir'));
+    fs.rmSync(client.basePath, { recursive: true, force: true });
+  });
+
+  it('ids and partition values can never escape the base directory', async () => {
+    const dir = freshDir('jail');
+    const db = new S3db({ client: new FileSystemClient({ basePath: dir }) });
+    await db.connect();
+    const notes = await db.createResource({
+      name: 'notes', attributes: { tag: 'string' }, partitions: { byTag: { fields: { tag: 'string' } } },
+    });
+    for (const id of ['..', '.', '..%2F..%2Fetc', '~', 'ção 日本']) {
+      await notes.insert({ id, tag: '../../../escape' });
+      expect((await notes.get(id)).id).toBe(id);
+    }
+    for (const id of ['../x', '/etc/passwd', 'nul\u0000byte', 'C:\\windows', 'y'.repeat(300)]) {
+      expect(await caught(notes.insert({ id, tag: 't' }))).toBeInstanceOf(Error);
+    }
+    const escaped = fs.readdirSync(path.dirname(dir)).filter((name) => name === 'escape' || name === 'etc');
+    expect(escaped).toEqual([]);
+    const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    for (const file of walk(dir)) expect(path.resolve(file).startsWith(path.resolve(dir) + path.sep)).toBe(true);
+    expect(await notes.count({ partition: 'byTag', partitionValues: { tag: '../../../escape' } })).toBe(5);
+  });
+
+  it('lists in key order with pagination', async () => {
+    const dir = freshDir('order');
+    const { users } = await usersOn({ connectionString: `file://${dir}` });
+    const ids = Array.from({ length: 30 }, (_, i) => `id-${String(29 - i).padStart(2, '0')}`);
+    await users.insertMany(ids.map((id) => ({ id, name: id })));
+    const listed = await users.listIds();
+    expect(listed).toEqual([...ids].sort());
+    expect(await users.listIds({ offset: 10, limit: 5 })).toEqual([...ids].sort().slice(10, 15));
+    expect((await users.page({ size: 7, offset: 28 })).items).toHaveLength(2);
+  });
+
+  it('two processes writing one store lose and tear nothing', async () => {
+    const dir = freshDir('shared');
+    const { db } = await usersOn({ connectionString: `file://${dir}` });
+    await db.disconnect();
+    const writer = path.join(here, 'fixtures', 'fs-writer.mjs');
+    const runWriter = (name) => new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [writer, dir, name, '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${name} exited ${code}: ${stderr}`))));
+    });
+    await Promise.all([runWriter('a'), runWriter('b')]);
+    const reader = new S3db({ connectionString: `file://${dir}` });
+    await reader.connect();
+    const users = reader.resources.users;
+    expect(await users.count()).toBe(301); // 150 each + the shared record
+    for (const record of await users.getAll()) expect(record.name).toMatch(/^(a|b)-\d+$|^shared-(a|b)-\d+$/);
+    const shared = await users.get('shared');
+    expect(shared.name).toMatch(/^shared-(a|b)-\d+$/);
+  });
+});
+
+describe('connection strings for the embedded stores', () => {
+  it('memory:// shares one store per bucket; a MemoryClient has its own', async () => {
+    const a = await usersOn({ connectionString: 'memory://shared-cs/app' });
+    await a.users.insert({ id: 'u1', name: 'Ana' });
+    const b = new S3db({ connectionString: 'memory://shared-cs/app' });
+    await b.connect();
+    expect(await b.resources.users.exists('u1')).toBe(true);
+    const c = new S3db({ client: new MemoryClient({ bucket: 'shared-cs', keyPrefix: 'app' }) });
+    await c.connect();
+    expect(c.resources.users).toBeUndefined();
+  });
+
+  it('a client that is not an s3db-native client is refused clearly', () => {
+    expect(() => new S3db({ client: {} })).toThrow(ConnectionStringError);
+  });
+});

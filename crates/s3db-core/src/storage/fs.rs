@@ -1,0 +1,505 @@
+//! Filesystem object store: one file per object under a base directory, keys mapped to
+//! percent-encoded path segments so that no key can name a path outside the base.
+//!
+//! Layout: key `a/b/c` is the file `<base>/a/b/c~` (the `~` suffix keeps object files apart
+//! from directories: `a` and `a/b` can both exist). A file holds one JSON header line
+//! (metadata, content type, modification time) followed by the body bytes.
+//!
+//! Writes go to a temporary file in the target directory and are renamed into place, so a
+//! reader never sees a torn object; `if_absent` uses a hard link, which fails atomically when
+//! the target exists, so concurrent processes cannot both create the same key.
+
+use super::{
+    ListPage, ListRequest, Metadata, ObjectHead, ObjectStore, PutOutcome, PutRequest, StoredObject,
+};
+use crate::error::{Error, ErrorKind, Result};
+use futures::future::{BoxFuture, FutureExt};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::{ErrorKind as IoKind, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const OBJECT_SUFFIX: char = '~';
+/// Longest encoded segment we write; file systems allow 255 bytes per name.
+const MAX_SEGMENT_BYTES: usize = 240;
+const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub struct FsStore {
+    base: PathBuf,
+    /// fsync files and directories after every write (slower, survives power loss).
+    sync: bool,
+}
+
+impl FsStore {
+    /// Opens (and creates) a store rooted at `base`.
+    pub fn open(base: impl Into<PathBuf>, sync: bool) -> Result<Self> {
+        let base = base.into();
+        fs::create_dir_all(&base).map_err(|e| {
+            io_error(
+                &format!("cannot create store directory {}", base.display()),
+                e,
+            )
+        })?;
+        Ok(Self { base, sync })
+    }
+
+    pub fn base(&self) -> &Path {
+        &self.base
+    }
+
+    /// The file of `key`; every segment is encoded, so the path stays under `base`.
+    fn object_path(&self, key: &str) -> Result<PathBuf> {
+        let mut path = self.base.clone();
+        let segments: Vec<&str> = key.split('/').collect();
+        let (last, dirs) = segments.split_last().expect("split yields a segment");
+        for segment in dirs {
+            path.push(encode_segment(segment)?);
+        }
+        path.push(format!("{}{OBJECT_SUFFIX}", encode_segment(last)?));
+        Ok(path)
+    }
+
+    fn put_now(&self, request: PutRequest) -> Result<PutOutcome> {
+        let path = self.object_path(&request.key)?;
+        let dir = path.parent().expect("object paths have a parent");
+        fs::create_dir_all(dir).map_err(|e| io_error("cannot create directory", e))?;
+        let etag = etag_of(&request.body);
+        let header = json!({
+            "metadata": request.metadata.iter().map(|(k, v)| json!([k.to_ascii_lowercase(), v])).collect::<Vec<_>>(),
+            "contentType": request.content_type.as_deref().unwrap_or(DEFAULT_CONTENT_TYPE),
+            "lastModified": now_ms(),
+            "etag": etag,
+        });
+        let temp = dir.join(format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        self.write_file(&temp, &header, &request.body)?;
+        let placed = if request.if_absent {
+            let linked = fs::hard_link(&temp, &path);
+            let _ = fs::remove_file(&temp);
+            match linked {
+                Err(e) if e.kind() == IoKind::AlreadyExists => return Ok(PutOutcome::Conflict),
+                other => other,
+            }
+        } else {
+            fs::rename(&temp, &path).inspect_err(|_| {
+                let _ = fs::remove_file(&temp);
+            })
+        };
+        placed.map_err(|e| io_error("cannot place object file", e))?;
+        if self.sync {
+            sync_dir(dir)?;
+        }
+        Ok(PutOutcome::Written { etag })
+    }
+
+    fn write_file(&self, path: &Path, header: &Value, body: &[u8]) -> Result<()> {
+        let mut file =
+            fs::File::create(path).map_err(|e| io_error("cannot create object file", e))?;
+        let mut bytes = header.to_string().into_bytes();
+        bytes.push(b'\n');
+        bytes.extend_from_slice(body);
+        file.write_all(&bytes)
+            .map_err(|e| io_error("cannot write object file", e))?;
+        if self.sync {
+            file.sync_all()
+                .map_err(|e| io_error("cannot sync object file", e))?;
+        }
+        Ok(())
+    }
+
+    fn read_now(&self, key: &str) -> Result<Option<StoredObject>> {
+        let path = self.object_path(key)?;
+        let mut bytes = Vec::new();
+        match fs::File::open(&path) {
+            Ok(mut file) => file
+                .read_to_end(&mut bytes)
+                .map_err(|e| io_error("cannot read object file", e))?,
+            Err(e) if e.kind() == IoKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error("cannot open object file", e)),
+        };
+        parse_object(&bytes).map(Some).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Storage,
+                format!("object file {} is damaged", path.display()),
+            )
+        })
+    }
+
+    fn delete_now(&self, key: &str) -> Result<bool> {
+        match fs::remove_file(self.object_path(key)?) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == IoKind::NotFound => Ok(false),
+            Err(e) => Err(io_error("cannot delete object file", e)),
+        }
+    }
+
+    fn copy_now(
+        &self,
+        from: &str,
+        to: &str,
+        metadata: Option<Metadata>,
+        content_type: Option<String>,
+    ) -> Result<bool> {
+        let Some(source) = self.read_now(from)? else {
+            return Ok(false);
+        };
+        let request = PutRequest {
+            key: to.to_string(),
+            metadata: metadata.unwrap_or(source.head.metadata),
+            content_type: content_type.or(source.head.content_type),
+            body: source.body,
+            if_absent: false,
+        };
+        self.put_now(request)?;
+        Ok(true)
+    }
+
+    fn list_now(&self, request: &ListRequest) -> Result<ListPage> {
+        // Walk only the directory that holds every key with this prefix.
+        let (dir_key, _) = request.prefix.rsplit_once('/').unwrap_or(("", ""));
+        let mut dir = self.base.clone();
+        if !dir_key.is_empty() {
+            for segment in dir_key.split('/') {
+                dir.push(encode_segment(segment)?);
+            }
+        }
+        let mut keys = Vec::new();
+        collect_keys(&dir, dir_key, &mut keys)?;
+        keys.retain(|k| k.starts_with(&request.prefix));
+        if let Some(after) = &request.continuation_token {
+            keys.retain(|k| k > after);
+        }
+        keys.sort();
+        let max = request.max_keys.clamp(1, 1000);
+        let next_token = (keys.len() > max).then(|| keys[max - 1].clone());
+        keys.truncate(max);
+        Ok(ListPage { keys, next_token })
+    }
+}
+
+/// Every object key under `dir`, whose key prefix (segments so far) is `prefix`.
+fn collect_keys(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == IoKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_error("cannot list directory", e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error("cannot list directory", e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".tmp-") {
+            continue;
+        }
+        let joined = |segment: &str| {
+            if prefix.is_empty() {
+                segment.to_string()
+            } else {
+                format!("{prefix}/{segment}")
+            }
+        };
+        let file_type = entry
+            .file_type()
+            .map_err(|e| io_error("cannot list directory", e))?;
+        if file_type.is_dir() {
+            if let Some(segment) = decode_segment(&name) {
+                collect_keys(&entry.path(), &joined(&segment), out)?;
+            }
+        } else if let Some(segment) = name.strip_suffix(OBJECT_SUFFIX).and_then(decode_segment) {
+            out.push(joined(&segment));
+        }
+    }
+    Ok(())
+}
+
+/// Percent-encodes every byte outside `[A-Za-z0-9._=,+@-]`; `.`/`..` and the empty segment get
+/// encoded forms, so a segment is always a plain name inside its directory.
+fn encode_segment(segment: &str) -> Result<String> {
+    let encoded = match segment {
+        "" => "%".to_string(),
+        "." => "%2E".to_string(),
+        ".." => "%2E%2E".to_string(),
+        _ => segment
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z'
+                | b'a'..=b'z'
+                | b'0'..=b'9'
+                | b'.'
+                | b'_'
+                | b'='
+                | b','
+                | b'+'
+                | b'@'
+                | b'-' => (b as char).to_string(),
+                other => format!("%{other:02X}"),
+            })
+            .collect(),
+    };
+    if encoded.len() > MAX_SEGMENT_BYTES {
+        return Err(Error::validation(format!(
+            "key segment is too long for the filesystem store ({} bytes encoded, at most {MAX_SEGMENT_BYTES})",
+            encoded.len()
+        )));
+    }
+    Ok(encoded)
+}
+
+fn decode_segment(name: &str) -> Option<String> {
+    if name == "%" {
+        return Some(String::new());
+    }
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = name.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn parse_object(bytes: &[u8]) -> Option<StoredObject> {
+    let newline = bytes.iter().position(|b| *b == b'\n')?;
+    let header: Value = serde_json::from_slice(&bytes[..newline]).ok()?;
+    let metadata = header["metadata"]
+        .as_array()?
+        .iter()
+        .filter_map(|pair| {
+            Some((
+                pair.get(0)?.as_str()?.to_string(),
+                pair.get(1)?.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let body = bytes[newline + 1..].to_vec();
+    Some(StoredObject {
+        head: ObjectHead {
+            metadata,
+            content_type: header["contentType"].as_str().map(str::to_string),
+            content_length: body.len() as u64,
+            last_modified_ms: header["lastModified"].as_i64().unwrap_or(0),
+            etag: header["etag"].as_str().unwrap_or_default().to_string(),
+        },
+        body,
+    })
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error("cannot sync directory", e))
+}
+
+fn io_error(what: &str, error: std::io::Error) -> Error {
+    Error::new(ErrorKind::Storage, format!("{what}: {error}"))
+}
+
+fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!(
+        "\"{}\"",
+        digest[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl ObjectStore for FsStore {
+    fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
+        futures::future::ready(self.put_now(request)).boxed()
+    }
+
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
+        futures::future::ready(self.read_now(key).map(|o| o.map(Arc::new))).boxed()
+    }
+
+    fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {
+        futures::future::ready(self.read_now(key).map(|o| o.map(|o| o.head))).boxed()
+    }
+
+    fn copy(
+        &self,
+        from: &str,
+        to: &str,
+        metadata: Option<Metadata>,
+        content_type: Option<String>,
+    ) -> BoxFuture<'_, Result<bool>> {
+        futures::future::ready(self.copy_now(from, to, metadata, content_type)).boxed()
+    }
+
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
+        futures::future::ready(self.delete_now(key).map(|_| ())).boxed()
+    }
+
+    fn delete_many(&self, keys: Vec<String>) -> BoxFuture<'_, Result<usize>> {
+        let deleted = keys.iter().try_fold(0, |n, key| {
+            self.delete_now(key).map(|existed| n + usize::from(existed))
+        });
+        futures::future::ready(deleted).boxed()
+    }
+
+    fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
+        futures::future::ready(self.list_now(&request)).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+
+    fn store() -> (FsStore, PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "s3db-fs-test-{}-{}",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        (FsStore::open(&dir, false).unwrap(), dir)
+    }
+
+    fn put(store: &FsStore, key: &str, body: &[u8]) -> PutOutcome {
+        block_on(store.put(PutRequest {
+            key: key.into(),
+            body: body.to_vec(),
+            metadata: vec![("A".into(), "1".into())],
+            ..Default::default()
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn round_trips_objects_and_lower_cases_metadata_names() {
+        let (s, dir) = store();
+        put(&s, "resource=u/data/id=with space", b"hello");
+        let object = block_on(s.get("resource=u/data/id=with space"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(object.body, b"hello");
+        assert_eq!(
+            object.head.metadata,
+            vec![("a".to_string(), "1".to_string())]
+        );
+        assert!(block_on(s.get("missing")).unwrap().is_none());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn hostile_keys_stay_inside_the_base_directory() {
+        let (s, dir) = store();
+        for key in [
+            "../escape",
+            "/etc/passwd",
+            "a/../../b",
+            "nul\0byte",
+            "./.",
+            "x/..",
+            "",
+        ] {
+            put(&s, key, b"x");
+            let path = s.object_path(key).unwrap();
+            assert!(path.starts_with(&dir), "{key:?} -> {}", path.display());
+            assert_eq!(block_on(s.get(key)).unwrap().unwrap().body, b"x", "{key:?}");
+        }
+        let outside: Vec<_> = fs::read_dir(dir.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name() == "escape")
+            .collect();
+        assert!(outside.is_empty());
+        assert!(s.object_path(&"y".repeat(300)).is_err());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_and_its_children_coexist() {
+        let (s, dir) = store();
+        put(&s, "a", b"1");
+        put(&s, "a/b", b"2");
+        assert_eq!(block_on(s.get("a")).unwrap().unwrap().body, b"1");
+        assert_eq!(block_on(s.get("a/b")).unwrap().unwrap().body, b"2");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn conditional_put_refuses_existing_keys() {
+        let (s, dir) = store();
+        let request = PutRequest {
+            key: "k".into(),
+            if_absent: true,
+            ..Default::default()
+        };
+        assert!(matches!(
+            block_on(s.put(request.clone())).unwrap(),
+            PutOutcome::Written { .. }
+        ));
+        assert_eq!(block_on(s.put(request)).unwrap(), PutOutcome::Conflict);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn lists_in_key_order_with_pages() {
+        let (s, dir) = store();
+        for i in (0..25).rev() {
+            put(&s, &format!("p/x/id={i:02}"), b"");
+        }
+        put(&s, "p/y", b"");
+        put(&s, "q", b"");
+        let all = block_on(crate::storage::list_all(&s, "p/x/")).unwrap();
+        assert_eq!(all.len(), 25);
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
+        let first = block_on(s.list(ListRequest {
+            prefix: "p/".into(),
+            continuation_token: None,
+            max_keys: 10,
+        }))
+        .unwrap();
+        assert_eq!(first.keys.len(), 10);
+        assert_eq!(first.next_token.as_deref(), Some("p/x/id=09"));
+        assert_eq!(
+            block_on(crate::storage::list_all(&s, "p/x/id=1"))
+                .unwrap()
+                .len(),
+            10
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn deletes_and_copies() {
+        let (s, dir) = store();
+        put(&s, "a", b"1");
+        assert!(block_on(s.copy("a", "b", None, None)).unwrap());
+        assert_eq!(
+            block_on(s.delete_many(vec!["a".into(), "b".into(), "c".into()])).unwrap(),
+            2
+        );
+        assert!(block_on(crate::storage::list_all(&s, ""))
+            .unwrap()
+            .is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

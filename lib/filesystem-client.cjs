@@ -1,0 +1,33 @@
+'use strict';
+// FileSystemClient: a bucket in a local directory (the `file://` connection string).
+// Durable writes (temp file + rename; `fsync: true` to survive power loss), safe for several
+// processes sharing one directory, keys that can never leave the base directory.
+
+const path = require('node:path');
+const { native } = require('./native.cjs');
+const { StoreClient } = require('./store-client.cjs');
+const { exportBackup, importBackup } = require('./backup.cjs');
+
+let nextId = 1;
+
+class FileSystemClient extends StoreClient {
+  constructor(options = {}) {
+    const basePath = path.resolve(options.basePath || './s3db-data');
+    const keyPrefix = options.keyPrefix || '';
+    super(native.NativeStore.filesystem(basePath, keyPrefix, Boolean(options.fsync)), {
+      ...options, bucket: options.bucket || 's3db', keyPrefix, endpoint: `file://${basePath}`,
+    });
+    this.id = options.id || `fs-${nextId++}`;
+    this.basePath = basePath;
+  }
+
+  exportBackup(outputDir, options = {}) {
+    return exportBackup(this, outputDir, options);
+  }
+
+  importBackup(backupDir, options = {}) {
+    return importBackup(this, backupDir, options);
+  }
+}
+
+module.exports = { FileSystemClient };

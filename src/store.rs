@@ -1,0 +1,399 @@
+//! `NativeStore`: the storage behind a client object (MemoryClient, FileSystemClient), with the
+//! client's low-level object API and the memory store's extras (snapshots, files, stats).
+
+use crate::errors;
+use crate::runner::{run, run_now, Reply};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use once_cell::sync::Lazy;
+use s3db_core::keys;
+use s3db_core::storage::counted::Counted;
+use s3db_core::storage::fs::FsStore;
+use s3db_core::storage::memory::{Limits, MemoryStore, Snapshot};
+use s3db_core::storage::{persist, ListRequest, ObjectStore, PutOutcome, PutRequest};
+use s3db_core::{Error, ErrorKind};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// `memory://<bucket>` stores, shared by every database of the process that names the bucket.
+static SHARED_BUCKETS: Lazy<Mutex<HashMap<String, Arc<MemoryStore>>>> = Lazy::new(Default::default);
+
+fn shared_bucket(name: &str) -> Arc<MemoryStore> {
+    let mut buckets = SHARED_BUCKETS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    buckets.entry(name.to_string()).or_default().clone()
+}
+
+#[napi]
+pub struct NativeStore {
+    pub(crate) store: Arc<Counted<dyn ObjectStore>>,
+    /// Set for memory stores: snapshots, files and clearing need the concrete store.
+    memory: Option<Arc<MemoryStore>>,
+    key_prefix: String,
+}
+
+/// A point-in-time copy of a memory store.
+#[napi]
+pub struct NativeSnapshot {
+    snapshot: Snapshot,
+}
+
+#[napi]
+impl NativeSnapshot {
+    #[napi(getter)]
+    pub fn object_count(&self) -> u32 {
+        self.snapshot.len() as u32
+    }
+}
+
+fn memory_only(what: &str) -> napi::Error {
+    errors::to_napi(Error::new(
+        ErrorKind::Storage,
+        format!("{what} is only available on a MemoryClient"),
+    ))
+}
+
+/// `{metadataLimit, maxObjectSize}` when the client enforces S3's limits.
+fn parse_limits(limits: Option<String>) -> s3db_core::Result<Option<Limits>> {
+    let Some(text) = limits else { return Ok(None) };
+    let value: Value = serde_json::from_str(&text).map_err(|e| errors::bad_json("limits", e))?;
+    Ok(Some(Limits {
+        metadata_bytes: value
+            .get("metadataLimit")
+            .and_then(Value::as_u64)
+            .unwrap_or(2048) as usize,
+        object_bytes: value
+            .get("maxObjectSize")
+            .and_then(Value::as_u64)
+            .unwrap_or(5 * 1024 * 1024 * 1024),
+    }))
+}
+
+fn head_json(head: &s3db_core::storage::ObjectHead) -> Map<String, Value> {
+    let metadata: Map<String, Value> = head
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let mut out = Map::new();
+    out.insert("Metadata".into(), Value::Object(metadata));
+    out.insert("ContentType".into(), json!(head.content_type));
+    out.insert("ContentLength".into(), json!(head.content_length));
+    out.insert(
+        "LastModified".into(),
+        json!(s3db_core::clock::iso_string(head.last_modified_ms)),
+    );
+    out.insert("ETag".into(), json!(head.etag));
+    out
+}
+
+fn no_such_key(key: &str) -> Error {
+    Error::new(ErrorKind::NoSuchKey, format!("No such key: {key}")).with("key", key)
+}
+
+#[napi]
+impl NativeStore {
+    /// A memory store: private, or the process-wide store of `sharedBucket`.
+    #[napi(factory, catch_unwind)]
+    pub fn memory(
+        key_prefix: String,
+        shared_bucket_name: Option<String>,
+        limits: Option<String>,
+    ) -> Result<Self> {
+        let limits = parse_limits(limits).map_err(errors::to_napi)?;
+        let memory = match (shared_bucket_name, limits) {
+            (Some(name), _) => shared_bucket(&name),
+            (None, Some(limits)) => Arc::new(MemoryStore::with_limits(limits)),
+            (None, None) => Arc::new(MemoryStore::new()),
+        };
+        let store: Arc<dyn ObjectStore> = memory.clone();
+        Ok(Self {
+            store: Arc::new(Counted::new(store)),
+            memory: Some(memory),
+            key_prefix,
+        })
+    }
+
+    /// A filesystem store rooted at `basePath` (created when missing).
+    #[napi(factory, catch_unwind)]
+    pub fn filesystem(base_path: String, key_prefix: String, fsync: bool) -> Result<Self> {
+        let fs = FsStore::open(&base_path, fsync).map_err(errors::to_napi)?;
+        let store: Arc<dyn ObjectStore> = Arc::new(fs);
+        Ok(Self {
+            store: Arc::new(Counted::new(store)),
+            memory: None,
+            key_prefix,
+        })
+    }
+
+    fn key(&self, relative: &str) -> String {
+        keys::join(&self.key_prefix, relative)
+    }
+
+    /// Requests answered so far, by S3 command name (`{PutObjectCommand: 3, …}`).
+    #[napi]
+    pub fn request_counts(&self) -> String {
+        let counts: Map<String, Value> = self
+            .store
+            .counts()
+            .snapshot()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.into()))
+            .collect();
+        Value::Object(counts).to_string()
+    }
+
+    /// Every stored key (absolute), in order.
+    #[napi(catch_unwind)]
+    pub fn keys(&self) -> Result<Vec<String>> {
+        let store = self.store.inner().clone();
+        run_now(async move { s3db_core::storage::list_all(store.as_ref(), "").await })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn snapshot(&self) -> Result<NativeSnapshot> {
+        let memory = self
+            .memory
+            .as_ref()
+            .ok_or_else(|| memory_only("snapshot()"))?;
+        Ok(NativeSnapshot {
+            snapshot: memory.snapshot(),
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn restore(&self, snapshot: &NativeSnapshot) -> Result<()> {
+        let memory = self
+            .memory
+            .as_ref()
+            .ok_or_else(|| memory_only("restore()"))?;
+        memory.restore(&snapshot.snapshot);
+        Ok(())
+    }
+
+    /// Removes every object.
+    #[napi(catch_unwind)]
+    pub fn clear(&self) -> Result<()> {
+        match &self.memory {
+            Some(memory) => {
+                memory.clear();
+                Ok(())
+            }
+            None => {
+                let store = self.store.inner().clone();
+                run_now(async move {
+                    let keys = s3db_core::storage::list_all(store.as_ref(), "").await?;
+                    for batch in keys.chunks(1000) {
+                        store.delete_many(batch.to_vec()).await?;
+                    }
+                    Ok(())
+                })
+            }
+        }
+    }
+
+    /// `{objectCount, totalSize}` of a memory store.
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> Result<String> {
+        let memory = self
+            .memory
+            .as_ref()
+            .ok_or_else(|| memory_only("getStats()"))?;
+        Ok(json!({"objectCount": memory.len(), "totalSize": memory.total_size()}).to_string())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn save_to_disk(&self, path: String, bucket: String, saved_at: String) -> Result<()> {
+        let memory = self
+            .memory
+            .as_ref()
+            .ok_or_else(|| memory_only("saveToDisk()"))?;
+        persist::save(
+            &memory.snapshot(),
+            &bucket,
+            &self.key_prefix,
+            &saved_at,
+            Path::new(&path),
+        )
+        .map_err(errors::to_napi)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn load_from_disk(&self, path: String) -> Result<u32> {
+        let memory = self
+            .memory
+            .as_ref()
+            .ok_or_else(|| memory_only("loadFromDisk()"))?;
+        let snapshot = persist::load(Path::new(&path)).map_err(errors::to_napi)?;
+        memory.restore(&snapshot);
+        Ok(snapshot.len() as u32)
+    }
+
+    /// `metadata`: JSON object of strings; resolves to `{ETag}`.
+    #[napi(catch_unwind)]
+    pub fn put_object<'env>(
+        &self,
+        env: &'env Env,
+        key: String,
+        metadata: String,
+        body: Option<Buffer>,
+        content_type: Option<String>,
+        if_none_match: Option<bool>,
+    ) -> Result<Reply<'env>> {
+        let store = self.store.clone();
+        let key = self.key(&key);
+        let body = body.map(|b| b.to_vec()).unwrap_or_default();
+        run(env, async move {
+            let metadata = match serde_json::from_str(&metadata)
+                .map_err(|e| errors::bad_json("metadata", e))?
+            {
+                Value::Object(m) => m
+                    .into_iter()
+                    .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let request = PutRequest {
+                key: key.clone(),
+                metadata,
+                body,
+                content_type,
+                if_absent: if_none_match.unwrap_or(false),
+            };
+            match store.put(request).await? {
+                PutOutcome::Written { etag } => Ok(json!({"ETag": etag}).to_string()),
+                PutOutcome::Conflict => Err(Error::new(
+                    ErrorKind::Storage,
+                    format!("PreconditionFailed: {key} already exists"),
+                )
+                .with("code", "PreconditionFailed")),
+            }
+        })
+    }
+
+    /// Resolves to `{Metadata, ContentType, ContentLength, LastModified, ETag, Body (base64)}`.
+    #[napi(catch_unwind)]
+    pub fn get_object<'env>(&self, env: &'env Env, key: String) -> Result<Reply<'env>> {
+        let store = self.store.clone();
+        let key = self.key(&key);
+        run(env, async move {
+            let object = store.get(&key).await?.ok_or_else(|| no_such_key(&key))?;
+            let mut out = head_json(&object.head);
+            out.insert("Body".into(), Value::String(STANDARD.encode(&object.body)));
+            Ok(Value::Object(out).to_string())
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn head_object<'env>(&self, env: &'env Env, key: String) -> Result<Reply<'env>> {
+        let store = self.store.clone();
+        let key = self.key(&key);
+        run(env, async move {
+            let head = store.head(&key).await?.ok_or_else(|| no_such_key(&key))?;
+            Ok(Value::Object(head_json(&head)).to_string())
+        })
+    }
+
+    /// `metadata` (JSON) replaces the source's when given.
+    #[napi(catch_unwind)]
+    pub fn copy_object<'env>(
+        &self,
+        env: &'env Env,
+        from: String,
+        to: String,
+        metadata: Option<String>,
+        content_type: Option<String>,
+    ) -> Result<Reply<'env>> {
+        let store = self.store.clone();
+        let (from, to) = (self.key(&from), self.key(&to));
+        run(env, async move {
+            let metadata = match metadata {
+                Some(text) => match serde_json::from_str(&text)
+                    .map_err(|e| errors::bad_json("metadata", e))?
+                {
+                    Value::Object(m) => Some(
+                        m.into_iter()
+                            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+                            .collect(),
+                    ),
+                    _ => None,
+                },
+                None => None,
+            };
+            if !store.copy(&from, &to, metadata, content_type).await? {
+                return Err(no_such_key(&from));
+            }
+            Ok(json!({"CopyObjectResult": {}}).to_string())
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn delete_object<'env>(&self, env: &'env Env, key: String) -> Result<Reply<'env>> {
+        let store = self.store.clone();
+        let key = self.key(&key);
+        run(env, async move {
+            store.delete(&key).await?;
+            Ok("{}".into())
+        })
+    }
+
+    /// `keys`: JSON array; resolves to `{Deleted: [{Key}], Errors: []}`.
+    #[napi(catch_unwind)]
+    pub fn delete_objects<'env>(&self, env: &'env Env, keys: String) -> Result<Reply<'env>> {
+        let store = self.store.clone();
+        let prefix = self.key_prefix.clone();
+        run(env, async move {
+            let relative: Vec<String> =
+                serde_json::from_str(&keys).map_err(|e| errors::bad_json("keys", e))?;
+            for batch in relative.chunks(1000) {
+                store
+                    .delete_many(batch.iter().map(|k| keys::join(&prefix, k)).collect())
+                    .await?;
+            }
+            let deleted: Vec<Value> = relative.iter().map(|k| json!({"Key": k})).collect();
+            Ok(json!({"Deleted": deleted, "Errors": []}).to_string())
+        })
+    }
+
+    /// ListObjectsV2-shaped page; keys are returned as stored (with the prefix).
+    #[napi(catch_unwind)]
+    pub fn list_objects<'env>(
+        &self,
+        env: &'env Env,
+        prefix: Option<String>,
+        continuation_token: Option<String>,
+        max_keys: Option<u32>,
+    ) -> Result<Reply<'env>> {
+        let store = self.store.clone();
+        let full_prefix = match prefix.as_deref() {
+            None | Some("") if self.key_prefix.is_empty() => String::new(),
+            None | Some("") => format!("{}/", self.key_prefix),
+            Some(p) => self.key(p),
+        };
+        run(env, async move {
+            let max_keys = max_keys.unwrap_or(1000) as usize;
+            let page = store
+                .list(ListRequest {
+                    prefix: full_prefix.clone(),
+                    continuation_token,
+                    max_keys,
+                })
+                .await?;
+            let contents: Vec<Value> = page.keys.iter().map(|k| json!({"Key": k})).collect();
+            Ok(json!({
+                "Contents": contents,
+                "KeyCount": page.keys.len(),
+                "IsTruncated": page.next_token.is_some(),
+                "NextContinuationToken": page.next_token,
+                "Prefix": full_prefix,
+                "MaxKeys": max_keys,
+            })
+            .to_string())
+        })
+    }
+}

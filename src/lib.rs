@@ -8,5 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod database;
 mod errors;
 mod memory;
+mod objects;
 mod resource;
+mod resource_pages;
 mod runner;

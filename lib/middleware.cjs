@@ -20,6 +20,21 @@ function isWrapped(target, method) {
   return Object.prototype.hasOwnProperty.call(target, method);
 }
 
+/**
+ * The layer list of `method` kept in `target[registry]`; the first time, `makeRunner(inner, layers)`
+ * replaces the method with a function that runs the layers around the method it replaced.
+ */
+function layersOf(target, registry, method, makeRunner) {
+  if (!target[registry]) target[registry] = new Map();
+  let layers = target[registry].get(method);
+  if (!layers) {
+    layers = [];
+    target[registry].set(method, layers);
+    target[method] = makeRunner(target[method], layers);
+  }
+  return layers;
+}
+
 /** `resource.useMiddleware(method, fn)`: `fn(ctx = {resource, args, method}, next)`. */
 function useMiddleware(resource, method, fn) {
   const name = canonicalMethod(method);
@@ -27,24 +42,17 @@ function useMiddleware(resource, method, fn) {
     throw new ResourceError({ message: `No such method for middleware: ${method}`, method, resourceName: resource.name });
   }
   if (typeof fn !== 'function') throw new ResourceError({ message: 'Middleware must be a function', method });
-  if (!resource._middlewares) resource._middlewares = new Map();
-  let stack = resource._middlewares.get(name);
-  if (!stack) {
-    stack = [];
-    resource._middlewares.set(name, stack);
-    const inner = resource[name];
-    resource[name] = async function runMiddlewares(...args) {
-      const ctx = { resource, args, method: name };
-      let reached = -1;
-      const dispatch = async (index) => {
-        if (index <= reached) throw new Error('next() called multiple times');
-        reached = index;
-        if (index < stack.length) return stack[index](ctx, () => dispatch(index + 1));
-        return inner.apply(resource, ctx.args);
-      };
-      return dispatch(0);
+  const stack = layersOf(resource, '_middlewares', name, (inner, layers) => async function runMiddlewares(...args) {
+    const ctx = { resource, args, method: name };
+    let reached = -1;
+    const dispatch = async (index) => {
+      if (index <= reached) throw new Error('next() called multiple times');
+      reached = index;
+      if (index < layers.length) return layers[index](ctx, () => dispatch(index + 1));
+      return inner.apply(resource, ctx.args);
     };
-  }
+    return dispatch(0);
+  });
   stack.push(fn);
 }
 
@@ -60,38 +68,24 @@ function requireMethod(target, method, pluginName) {
 /** Plugin `wrapResourceMethod`: `wrapper.call(resource, result, args, method)` after each call. */
 function wrapAfter(resource, method, wrapper, pluginName) {
   requireMethod(resource, method, pluginName);
-  if (!resource._pluginWrappers) resource._pluginWrappers = new Map();
-  let wrappers = resource._pluginWrappers.get(method);
-  if (!wrappers) {
-    wrappers = [];
-    resource._pluginWrappers.set(method, wrappers);
-    const inner = resource[method];
-    resource[method] = async function runAfterWrappers(...args) {
-      let result = await inner.apply(resource, args);
-      for (const each of wrappers) result = await each.call(resource, result, args, method);
-      return result;
-    };
-  }
+  const wrappers = layersOf(resource, '_pluginWrappers', method, (inner, layers) => async function runAfterWrappers(...args) {
+    let result = await inner.apply(resource, args);
+    for (const each of layers) result = await each.call(resource, result, args, method);
+    return result;
+  });
   wrappers.push(wrapper);
 }
 
 /** Plugin `addMiddleware`: `middleware.call(resource, next, ...args)`; `next(...args)` goes on. */
 function addPluginMiddleware(resource, method, middleware, pluginName) {
   requireMethod(resource, method, pluginName);
-  if (!resource._pluginMiddlewares) resource._pluginMiddlewares = {};
-  let stack = resource._pluginMiddlewares[method];
-  if (!stack) {
-    stack = [];
-    resource._pluginMiddlewares[method] = stack;
-    const inner = resource[method];
-    resource[method] = async function runPluginMiddlewares(...args) {
-      const call = async (index, callArgs) => {
-        if (index < stack.length) return stack[index].call(resource, (...next) => call(index + 1, next), ...callArgs);
-        return inner.apply(resource, callArgs);
-      };
-      return call(0, args);
+  const stack = layersOf(resource, '_pluginMiddlewares', method, (inner, layers) => async function runPluginMiddlewares(...args) {
+    const call = async (index, callArgs) => {
+      if (index < layers.length) return layers[index].call(resource, (...next) => call(index + 1, next), ...callArgs);
+      return inner.apply(resource, callArgs);
     };
-  }
+    return call(0, args);
+  });
   stack.push(middleware);
 }
 

@@ -31,6 +31,80 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const db = new S3db({ connectionString: `memory://bench-streams-${process.pid}/db` });
 await db.connect();
 
+// ---------------------------------------------------------------- streaming
+console.log(`streaming ${N} records (memory://; the store itself lives in this process, so RSS includes the data)\n`);
+const big = await db.createResource({ name: 'big', attributes });
+for (let start = 0; start < N; start += 1000) {
+  await big.insertMany(Array.from({ length: Math.min(1000, N - start) }, (_, j) => makeRecord(start + j)));
+}
+global.gc?.();
+const streaming = [];
+
+async function measureStream(label, run) {
+  global.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const rssBefore = process.memoryUsage().rss;
+  peakRss = rssBefore;
+  const checkpoints = [];
+  const start = process.hrtime.bigint();
+  const count = await run((seen) => {
+    if (seen % Math.floor(N / 4) === 0) checkpoints.push(mb(process.memoryUsage().rss));
+    if (seen % 1000 === 0) sampleRss();
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  sampleRss();
+  const row = {
+    workload: label, records: count, recordsPerSec: Math.round(count / seconds), seconds: +seconds.toFixed(2),
+    rssBeforeMb: mb(rssBefore), peakRssMb: mb(peakRss), rssGrowthMb: mb(peakRss - rssBefore), rssAtQuartersMb: checkpoints,
+  };
+  streaming.push(row);
+  console.log(`${label.padEnd(40)} ${String(row.recordsPerSec).padStart(8)} records/s  ${row.seconds.toFixed(2).padStart(6)} s   RSS before ${row.rssBeforeMb} MB, peak ${row.peakRssMb} MB (+${row.rssGrowthMb}), at 25/50/75/100%: ${checkpoints.join('/')} MB`);
+}
+
+await measureStream('ResourceReader (for await)', async (tick) => {
+  let seen = 0;
+  for await (const record of big.readable()) {
+    if (record) seen += 1;
+    tick(seen);
+  }
+  return seen;
+});
+await measureStream('ResourceReader, pageSize 1000', async (tick) => {
+  let seen = 0;
+  for await (const record of big.readable({ pageSize: 1000 })) {
+    if (record) seen += 1;
+    tick(seen);
+  }
+  return seen;
+});
+await measureStream('ResourceIdsReader (for await)', async (tick) => {
+  let seen = 0;
+  for await (const id of new ResourceIdsReader({ resource: big })) {
+    if (id) seen += 1;
+    tick(seen);
+  }
+  return seen;
+});
+const copy = await db.createResource({ name: 'copy', attributes });
+await measureStream('ResourceWriter (batch 100; + stored data)', async (tick) => {
+  let made = 0;
+  const source = Readable.from((function* generate() {
+    for (let i = 0; i < N; i++) {
+      made += 1;
+      tick(made);
+      yield makeRecord(i);
+    }
+  })());
+  await pipeline(source, copy.writable({ batchSize: 100 }));
+  return made;
+});
+// For contrast: list() holds every record at once.
+await measureStream('list() (all records in memory at once)', async (tick) => {
+  const all = await big.list();
+  tick(N);
+  return all.length;
+});
+
 // ---------------------------------------------------------------- hook / event overhead
 const VARIANTS = {
   'no hooks, no listeners': () => {},
@@ -63,7 +137,7 @@ async function insertRun(label, install, round) {
   return micros;
 }
 
-console.log(`hook / event / middleware overhead per insert (memory://, ${INSERTS} inserts, median of ${ROUNDS} rounds)\n`);
+console.log(`\nhook / event / middleware overhead per insert (memory://, ${INSERTS} inserts, median of ${ROUNDS} rounds)\n`);
 const perInsert = Object.fromEntries(Object.keys(VARIANTS).map((label) => [label, []]));
 await insertRun('no hooks, no listeners', () => {}, 'warmup');
 for (let round = 0; round < ROUNDS; round++) {
@@ -76,80 +150,6 @@ for (const [label, samples] of Object.entries(perInsert)) {
   overhead.push({ variant: label, usPerInsert: +micros.toFixed(2), insertsPerSec: Math.round(1e6 / micros), overheadUs: +(micros - baseline).toFixed(2) });
   console.log(`${label.padEnd(34)} ${micros.toFixed(2).padStart(7)} µs/insert  ${String(Math.round(1e6 / micros)).padStart(7)} inserts/s  overhead ${(micros - baseline).toFixed(2).padStart(6)} µs`);
 }
-
-// ---------------------------------------------------------------- streaming
-console.log(`\nstreaming ${N} records (memory://)\n`);
-const big = await db.createResource({ name: 'big', attributes });
-for (let start = 0; start < N; start += 1000) {
-  await big.insertMany(Array.from({ length: Math.min(1000, N - start) }, (_, j) => makeRecord(start + j)));
-}
-global.gc?.();
-const streaming = [];
-
-async function measureStream(label, run) {
-  global.gc?.();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  const rssBefore = process.memoryUsage().rss;
-  peakRss = rssBefore;
-  const checkpoints = [];
-  const start = process.hrtime.bigint();
-  const count = await run((seen) => {
-    if (seen % Math.floor(N / 4) === 0) checkpoints.push(mb(process.memoryUsage().rss));
-    if (seen % 1000 === 0) sampleRss();
-  });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  sampleRss();
-  const row = {
-    workload: label, records: count, recordsPerSec: Math.round(count / seconds), seconds: +seconds.toFixed(2),
-    rssBeforeMb: mb(rssBefore), peakRssMb: mb(peakRss), rssGrowthMb: mb(peakRss - rssBefore), rssAtQuartersMb: checkpoints,
-  };
-  streaming.push(row);
-  console.log(`${label.padEnd(38)} ${String(row.recordsPerSec).padStart(8)} records/s  ${row.seconds.toFixed(2).padStart(6)} s   RSS before ${row.rssBeforeMb} MB, peak ${row.peakRssMb} MB (+${row.rssGrowthMb}), at 25/50/75/100%: ${checkpoints.join('/')} MB`);
-}
-
-await measureStream('ResourceReader (for await)', async (tick) => {
-  let seen = 0;
-  for await (const record of big.readable()) {
-    if (record) seen += 1;
-    tick(seen);
-  }
-  return seen;
-});
-await measureStream('ResourceReader, pageSize 1000', async (tick) => {
-  let seen = 0;
-  for await (const record of big.readable({ pageSize: 1000 })) {
-    if (record) seen += 1;
-    tick(seen);
-  }
-  return seen;
-});
-await measureStream('ResourceIdsReader (for await)', async (tick) => {
-  let seen = 0;
-  for await (const id of new ResourceIdsReader({ resource: big })) {
-    if (id) seen += 1;
-    tick(seen);
-  }
-  return seen;
-});
-const copy = await db.createResource({ name: 'copy', attributes });
-await measureStream('ResourceWriter (pipeline, batch 100)', async (tick) => {
-  let made = 0;
-  const source = Readable.from((function* generate() {
-    for (let i = 0; i < N; i++) {
-      made += 1;
-      tick(made);
-      yield makeRecord(i);
-    }
-  })());
-  await pipeline(source, copy.writable({ batchSize: 100 }));
-  return made;
-});
-// For contrast: list() holds every record at once.
-await measureStream('list() (all records in memory at once)', async (tick) => {
-  const all = await big.list();
-  tick(N);
-  return all.length;
-});
 
 clearInterval(rssTimer);
 if (args.json) {

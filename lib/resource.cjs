@@ -5,7 +5,7 @@
 
 const { call, toJson } = require('./native.cjs');
 const { ValidationError, ResourceError, NoSuchKey, fromPayload } = require('./errors.cjs');
-const { HOOK_NAMES, LEGACY_HOOKS, emptyHookTable, addResourceHook, runHooks } = require('./hooks.cjs');
+const { emptyHookTable, addResourceHook, runHooks } = require('./hooks.cjs');
 const { AsyncEventEmitter, isObserved, emitOperation, emitIfObserved } = require('./events.cjs');
 const { MIDDLEWARE_METHODS, useMiddleware, isWrapped } = require('./middleware.cjs');
 const { ResourceReader, ResourceWriter } = require('./streams.cjs');
@@ -481,4 +481,4 @@ class Resource extends AsyncEventEmitter {
   }
 }
 
-module.exports = { Resource, HOOK_NAMES, LEGACY_HOOKS };
+module.exports = { Resource };

@@ -71,6 +71,16 @@ describe('resource events and their s3db.js payloads', () => {
     await db.disconnect();
   });
 
+  it('delete of a missing record still emits `delete` ({id}, $after null), then rejects with NoSuchKey', async () => {
+    const { db, users } = await setup();
+    const event = nextEvent(users, 'delete');
+    const error = await caught(users.delete('ghost'));
+    expect(error.name).toBe('NoSuchKey');
+    const [payload] = await event;
+    expect(payload).toEqual({ id: 'ghost', $before: { id: 'ghost' }, $after: null });
+    await db.disconnect();
+  });
+
   it('exceedsLimit carries {operation, totalSize, limit, excess, data}', async () => {
     const { db, users } = await setup();
     const event = nextEvent(users, 'exceedsLimit');

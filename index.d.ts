@@ -1,5 +1,6 @@
 // Type definitions for s3db-native: the s3db.js 12.4 API.
 import { EventEmitter } from 'node:events';
+import { Readable, Writable } from 'node:stream';
 
 export type Behavior = 'user-managed' | 'enforce-limits' | 'truncate-data' | 'body-overflow' | 'body-only'
   | 'user-management' | 'data-truncate';
@@ -16,11 +17,26 @@ export interface PartitionDefinition {
 }
 
 export type HookFunction<T = any> = (this: Resource<any>, data: T) => T | void | Promise<T | void>;
-export type Hooks = Partial<Record<
+export type HookName =
   | 'beforeInsert' | 'afterInsert' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete' | 'afterDelete'
   | 'beforeGet' | 'afterGet' | 'beforeList' | 'afterList' | 'beforeQuery' | 'afterQuery'
-  | 'beforeReplace' | 'afterReplace' | 'preInsert' | 'preUpdate' | 'preDelete',
-  HookFunction[]>>;
+  | 'beforePatch' | 'afterPatch' | 'beforeReplace' | 'afterReplace' | 'beforeExists' | 'afterExists'
+  | 'beforeCount' | 'afterCount' | 'beforeGetMany' | 'afterGetMany' | 'beforeDeleteMany' | 'afterDeleteMany';
+/** `preUpdate` may also be `(id, data)`, `preDelete` is `(id)` and returning `false` aborts the delete. */
+export type LegacyHookName = 'preInsert' | 'preUpdate' | 'preDelete';
+export type Hooks = Partial<Record<HookName | LegacyHookName, HookFunction[]>>;
+
+/** Methods middlewares can wrap (`inserted`/`updated`/`deleted`/`fetched` are accepted as aliases). */
+export type MiddlewareMethod =
+  | 'get' | 'list' | 'listIds' | 'getAll' | 'count' | 'page' | 'insert' | 'update' | 'delete' | 'deleteMany'
+  | 'exists' | 'getMany' | 'query' | 'replace' | 'patch' | 'inserted' | 'updated' | 'deleted' | 'fetched';
+export interface MiddlewareContext<T extends object = Record<string, any>> {
+  resource: Resource<T>;
+  /** The call's arguments; a middleware may replace them before calling `next()`. */
+  args: any[];
+  method: string;
+}
+export type Middleware = (ctx: MiddlewareContext, next: () => Promise<any>) => any;
 
 export interface ResourceConfig {
   name: string;
@@ -39,6 +55,8 @@ export interface ResourceConfig {
   passphrase?: string;
   hooks?: Hooks;
   events?: Record<string, ((...args: any[]) => void) | Array<(...args: any[]) => void>>;
+  /** `[fn]` wraps every method; `{method | '*': fn | fn[]}` names them. */
+  middlewares?: Middleware[] | Partial<Record<MiddlewareMethod | '*', Middleware | Middleware[]>>;
   /** Old releases nested these options. */
   options?: Pick<ResourceConfig, 'behavior' | 'timestamps' | 'partitions' | 'hooks'>;
 }
@@ -56,6 +74,8 @@ export interface DatabaseOptions {
   persistHooks?: boolean;
   strictValidation?: boolean;
   cache?: unknown;
+  /** Plugin instances, plugin classes (instantiated with the database) or `{setup, start, stop}` objects. */
+  plugins?: Array<Plugin | PluginLike | (new (...args: any[]) => Plugin | PluginLike)>;
 }
 
 /** Fields every record read back carries. */
@@ -127,8 +147,8 @@ export declare class Resource<T extends object = Record<string, any>> extends Ev
   getOrThrow(id: string): Promise<Stored<T>>;
   exists(id: string): Promise<boolean>;
   update(id: string, attributes: Partial<T> & Record<string, unknown>): Promise<Stored<T>>;
-  patch(id: string, fields: Partial<T> & Record<string, unknown>): Promise<Stored<T>>;
-  replace(id: string, data: Partial<T>): Promise<Stored<T>>;
+  patch(id: string, fields: Partial<T> & Record<string, unknown>, options?: Record<string, unknown>): Promise<Stored<T>>;
+  replace(id: string, data: Partial<T>, options?: Record<string, unknown>): Promise<Stored<T>>;
   upsert(data: Partial<T> & { id?: string }): Promise<Stored<T>>;
   delete(id: string): Promise<{ id: string; deleted: true }>;
   deleteMany(ids: string[]): Promise<Array<{ id: string; deleted: true }>>;
@@ -143,8 +163,16 @@ export declare class Resource<T extends object = Record<string, any>> extends Ev
   count(options?: Pick<ListOptions, 'partition' | 'partitionValues'>): Promise<number>;
   page(options?: { offset?: number; size?: number; partition?: string; partitionValues?: Record<string, unknown>; skipCount?: boolean }): Promise<PageResult<T>>;
   query(filter?: Partial<T>, options?: ListOptions): Promise<Stored<T>[]>;
-  addHook(name: string, fn: HookFunction): void;
-  executeHooks(name: string, data: unknown): Promise<unknown>;
+  addHook(name: HookName | LegacyHookName, fn: HookFunction): void;
+  executeHooks(name: HookName, data: unknown): Promise<unknown>;
+  useMiddleware(method: MiddlewareMethod, fn: Middleware): void;
+  /** Records as a Node Readable (one native call per page; backpressure; `id` events). */
+  readable(options?: ReaderOptions): ResourceReader<T>;
+  /** A Node Writable that inserts the documents written to it. */
+  writable(options?: WriterOptions): ResourceWriter<T>;
+  /** Set by CachePlugin. */
+  cache?: Cache;
+  cacheKeyFor?(options: CacheKeyOptions): Promise<string>;
   getResourceKey(id: string): string;
   getDefinitionHash(): string;
   export(): Record<string, unknown>;
@@ -172,6 +200,190 @@ export declare class Database extends EventEmitter {
   resource<T extends object = Record<string, any>>(name: string): Resource<T> | undefined;
   getResource<T extends object = Record<string, any>>(name: string): Promise<Resource<T>>;
   listResources(): Promise<Array<{ name: string }>>;
+  /** Registry name → plugin (`cache`, `costs`, …); `pluginRegistry` is the same object. */
+  plugins: Record<string, Plugin | PluginLike>;
+  pluginRegistry: Record<string, Plugin | PluginLike>;
+  pluginList: unknown[];
+  usePlugin<P extends Plugin | PluginLike>(plugin: P | (new (...args: any[]) => P), name?: string): Promise<P>;
+  uninstallPlugin(name: string, options?: { purgeData?: boolean }): Promise<void>;
+  startPlugins(): Promise<void>;
+  addHook(event: DatabaseHookName, fn: (context: DatabaseHookContext) => unknown): void;
+  removeHook(event: DatabaseHookName, fn: (context: DatabaseHookContext) => unknown): void;
+  getHooks(event: DatabaseHookName): Array<(context: DatabaseHookContext) => unknown>;
+  clearHooks(event?: DatabaseHookName): void;
+}
+
+export type DatabaseHookName =
+  | 'beforeConnect' | 'afterConnect' | 'beforeCreateResource' | 'afterCreateResource'
+  | 'beforeUploadMetadata' | 'afterUploadMetadata' | 'beforeDisconnect' | 'afterDisconnect'
+  | 'resourceCreated' | 'resourceUpdated';
+export interface DatabaseHookContext {
+  database: Database;
+  method?: string;
+  args?: unknown[];
+  result?: unknown;
+  config?: ResourceConfig;
+  resource?: Resource<any>;
+}
+
+// ---- streams
+
+export interface ReaderOptions {
+  /** Records (or IDs) per native call; default 100 records, 1000 IDs. */
+  pageSize?: number;
+  partition?: string;
+  partitionValues?: Record<string, unknown>;
+  highWaterMark?: number;
+  /** s3db.js options, accepted for compatibility. */
+  batchSize?: number;
+  concurrency?: number;
+}
+export interface WriterOptions {
+  /** Documents queued before `write()` reports backpressure; what queues up is inserted as one batch. */
+  batchSize?: number;
+  concurrency?: number;
+  highWaterMark?: number;
+}
+export declare class ResourceReader<T extends object = Record<string, any>> extends Readable {
+  constructor(options: ReaderOptions & { resource: Resource<T> });
+  readonly resource: Resource<T>;
+  build(): this;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Stored<T>>;
+}
+export declare class ResourceIdsReader extends Readable {
+  constructor(options: ReaderOptions & { resource: Resource<any> });
+  build(): this;
+  [Symbol.asyncIterator](): AsyncIterableIterator<string>;
+}
+export declare class ResourceIdsPageReader extends Readable {
+  constructor(options: ReaderOptions & { resource: Resource<any> });
+  build(): this;
+  [Symbol.asyncIterator](): AsyncIterableIterator<string[]>;
+}
+export declare class ResourceWriter<T extends object = Record<string, any>> extends Writable {
+  constructor(options: WriterOptions & { resource: Resource<T> });
+  build(): this;
+}
+export declare function streamToString(stream: AsyncIterable<string | Uint8Array>): Promise<string>;
+
+// ---- plugins
+
+/** Old plain-object plugins. */
+export interface PluginLike {
+  setup?(database: Database): unknown;
+  start?(): unknown;
+  stop?(): unknown;
+  [member: string]: unknown;
+}
+export declare const PluginObject: Required<Pick<PluginLike, 'setup' | 'start' | 'stop'>>;
+
+export declare class PluginStorage {
+  readonly pluginSlug: string;
+  getPluginKey(resourceName: string | null, ...parts: string[]): string;
+  set(key: string, data: Record<string, unknown>, options?: { ttl?: number; behavior?: 'body-overflow' | 'body-only' | 'enforce-limits'; contentType?: string }): Promise<void>;
+  put(key: string, data: Record<string, unknown>, options?: { ttl?: number; behavior?: 'body-overflow' | 'body-only' | 'enforce-limits'; contentType?: string }): Promise<void>;
+  get(key: string): Promise<Record<string, any> | null>;
+  has(key: string): Promise<boolean>;
+  list(prefix?: string, options?: { limit?: number }): Promise<string[]>;
+  listForResource(resourceName: string, subPrefix?: string, options?: { limit?: number }): Promise<string[]>;
+  delete(key: string): Promise<void>;
+  deleteAll(resourceName?: string | null): Promise<number>;
+  increment(key: string, amount?: number, options?: { ttl?: number }): Promise<number>;
+  decrement(key: string, amount?: number, options?: { ttl?: number }): Promise<number>;
+}
+
+export declare class Plugin extends EventEmitter {
+  constructor(options?: Record<string, unknown>);
+  name: string;
+  slug: string;
+  options: Record<string, unknown>;
+  database: Database | null;
+  install(database: Database): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  uninstall(options?: { purgeData?: boolean }): Promise<void>;
+  onInstall(): Promise<void>;
+  onStart(): Promise<void>;
+  onStop(): Promise<void>;
+  onUninstall(options?: { purgeData?: boolean }): Promise<void>;
+  /** Typings' alias of install; an override is called during install. */
+  setup(database: Database): Promise<void>;
+  /** Optional: called during install with the database (the seed README's form). */
+  initialize?(database: Database): unknown;
+  getStorage(): PluginStorage;
+  addHook(resource: Resource<any>, event: HookName, handler: HookFunction): void;
+  removeHook(resource: Resource<any>, event: HookName, handler: HookFunction): void;
+  wrapResourceMethod(resource: Resource<any>, method: string, wrapper: (this: Resource<any>, result: any, args: any[], method: string) => any): void;
+  addMiddleware(resource: Resource<any>, method: string, middleware: (this: Resource<any>, next: (...args: any[]) => Promise<any>, ...args: any[]) => any): void;
+  /** `wrapper(original, target, args)` around a method of every resource (`'Resource'`) or of the database. */
+  wrapMethod(className: 'Resource' | 'Database', method: string, wrapper: (original: (...args: any[]) => Promise<any>, target: any, args: any[]) => any): void;
+  getPartitionValues(data: Record<string, unknown>, resource: Resource<any>): Record<string, Record<string, unknown>>;
+  getNestedFieldValue(data: Record<string, unknown>, path: string): unknown;
+}
+
+/** Cache drivers: `get` resolves to `null` on a miss; `ttl` is in milliseconds. */
+export declare class Cache extends EventEmitter {
+  constructor(options?: { ttl?: number });
+  ttl: number;
+  get(key: string): Promise<any>;
+  set(key: string, value: unknown): Promise<void>;
+  del(key: string): Promise<void>;
+  clear(prefix?: string): Promise<void>;
+  keys(): Promise<string[]>;
+  size(): Promise<number>;
+}
+export declare class MemoryCache extends Cache {
+  constructor(options?: { ttl?: number; maxSize?: number; maxMemoryBytes?: number });
+}
+export declare class S3Cache extends Cache {
+  constructor(options: { database: Database; keyPrefix?: string; ttl?: number });
+}
+export interface CacheKeyOptions {
+  action?: string;
+  params?: Record<string, unknown>;
+  partition?: string;
+  partitionValues?: Record<string, unknown>;
+}
+export interface CachePluginOptions {
+  driver?: 'memory' | 's3' | Cache;
+  /** Milliseconds (default 300000). */
+  ttl?: number;
+  maxSize?: number;
+  maxMemoryBytes?: number;
+  partitionAware?: boolean;
+  include?: string[];
+  exclude?: string[];
+}
+export declare class CachePlugin extends Plugin {
+  constructor(options?: CachePluginOptions);
+  driver: Cache;
+  cacheKeyFor(resource: Resource<any>, options?: CacheKeyOptions): string;
+  clearCacheForResource(resource: Resource<any> | string): Promise<void>;
+  clearAllCache(): Promise<void>;
+  clearPartitionCache(resource: Resource<any>, partition: string, partitionValues?: Record<string, unknown>): Promise<void>;
+  warmCache(resourceName: string): Promise<void>;
+  getCacheStats(): Promise<{ size: number; keys: string[]; driver: string; stats: Record<string, number> }>;
+}
+
+export interface CostsData {
+  total: number;
+  requests: {
+    prices: Record<'put' | 'copy' | 'list' | 'post' | 'get' | 'select' | 'delete' | 'head', number>;
+    total: number;
+    counts: Record<'put' | 'copy' | 'list' | 'post' | 'get' | 'select' | 'delete' | 'head', number>;
+    totalEvents: number;
+    events: Record<'PutObjectCommand' | 'GetObjectCommand' | 'CopyObjectCommand' | 'HeadObjectCommand' | 'DeleteObjectCommand' | 'DeleteObjectsCommand' | 'ListObjectsV2Command', number>;
+    subtotal: number;
+  };
+  storage: { totalBytes: number; totalGB: number; subtotal: number; [field: string]: unknown };
+  dataTransfer: { inBytes: number; outBytes: number; subtotal: number; [field: string]: unknown };
+}
+export declare class CostsPlugin extends Plugin {
+  constructor(options?: { considerFreeTier?: boolean; region?: string });
+  /** Computed from the client's request counters on each read. */
+  readonly costs: CostsData;
+  requestCounts(): Record<string, number>;
+  reset(): void;
 }
 
 export declare class S3db extends Database {}
@@ -244,6 +456,8 @@ export declare class StoreClient extends EventEmitter {
   clear(): Promise<void>;
   /** Requests answered so far, by S3 command name (`PutObjectCommand`, `GetObjectCommand`, …). */
   getRequestCounts(): Record<string, number>;
+  /** Set by CostsPlugin. */
+  readonly costs?: CostsData;
   exportBackup(outputDir: string, options?: BackupOptions): Promise<BackupManifest>;
   importBackup(backupDir: string, options?: BackupOptions & { clear?: boolean }): Promise<{ resourcesImported: number; recordsImported: number; errors: unknown[] }>;
 }

@@ -73,6 +73,44 @@ describe('the addon does not keep the process alive', () => {
     expect(result.lingerMs).toBeLessThan(3000);
   });
 
+  it('plugins, hooks, async listeners and streams: after disconnect node exits by itself', async () => {
+    const script = `
+      import { S3db, Plugin, CachePlugin, CostsPlugin } from ${JSON.stringify(ENTRY)};
+      class Tracker extends Plugin {
+        async onInstall() { this.wrapMethod('Resource', 'insert', (original, resource, args) => original(...args)); }
+      }
+      const db = new S3db({
+        connectionString: 'memory://exit-plugins/app',
+        plugins: [new CachePlugin({ driver: 'memory', ttl: 60000 }), new CachePlugin({ driver: 's3' }), CostsPlugin, new Tracker()],
+      });
+      db.addHook('afterCreateResource', async () => {});
+      await db.connect();
+      const items = await db.createResource({ name: 'items', attributes: { n: 'number' }, hooks: { beforeInsert: [async (d) => d] } });
+      items.on('inserted', async () => { await new Promise((r) => setTimeout(r, 5)); });
+      items.on('error', () => {});
+      await items.insertMany(Array.from({ length: 300 }, (_, n) => ({ n })));
+      let seen = 0;
+      for await (const record of items.readable({ pageSize: 50 })) { seen += record ? 1 : 0; }
+      const half = items.readable({ pageSize: 10 });
+      await new Promise((resolve) => half.once('data', resolve));
+      half.destroy();
+      const writer = items.writable();
+      writer.write({ n: 1 });
+      writer.end();
+      await new Promise((resolve) => writer.on('finish', resolve));
+      await items.count();
+      await items.count();
+      console.log('SEEN', seen, db.client.costs.requests.total > 0);
+      await db.disconnect();
+      console.log('DONE');
+    `;
+    const result = await runNode(script);
+    expect(result.stderr).toBe('');
+    expect({ code: result.code, killed: result.killed }).toEqual({ code: 0, killed: false });
+    expect(result.stdout).toContain('SEEN 300 true');
+    expect(result.lingerMs).toBeLessThan(3000);
+  });
+
   it('bad input never crashes the process: every failure is a catchable Error', async () => {
     const script = `
       import { S3db } from ${JSON.stringify(ENTRY)};

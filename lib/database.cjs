@@ -6,8 +6,10 @@ const { native, call, toJson } = require('./native.cjs');
 const { ConnectionString } = require('./connection-string.cjs');
 const { MemoryClient } = require('./memory-client.cjs');
 const { FileSystemClient } = require('./filesystem-client.cjs');
-const { Resource, HOOK_NAMES, LEGACY_HOOKS } = require('./resource.cjs');
-const { ConnectionStringError, DatabaseError, ResourceNotFound, ResourceError } = require('./errors.cjs');
+const { Resource } = require('./resource.cjs');
+const { HOOK_NAMES, LEGACY_HOOKS, DatabaseHooks } = require('./hooks.cjs');
+const { PluginHost } = require('./plugins/host.cjs');
+const { ConnectionStringError, ResourceNotFound, ResourceError } = require('./errors.cjs');
 
 const S3DB_VERSION = '12.4.0';
 const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
@@ -63,7 +65,7 @@ function splitConfig(config) {
   const serialisedHooks = Object.fromEntries(
     Object.entries(hooks).map(([name, fns]) => [name, [].concat(fns).map(() => null)]),
   );
-  const idGenerator = config.idGenerator;
+  const { idGenerator, middlewares } = config;
   const stored = { ...config, hooks: serialisedHooks };
   delete stored.events;
   delete stored.middlewares;
@@ -71,7 +73,7 @@ function splitConfig(config) {
   delete stored.database;
   if (typeof idGenerator === 'function') stored.idGenerator = 'custom_function';
   if (stored.options) stored.options = { ...legacy, hooks: undefined };
-  return { stored, js: { hooks, events: config.events, idGenerator, asyncEvents: config.asyncEvents } };
+  return { stored, js: { hooks, events: config.events, idGenerator, asyncEvents: config.asyncEvents, middlewares } };
 }
 
 let nextDatabaseId = 1;
@@ -90,9 +92,12 @@ class Database extends EventEmitter {
     this.persistHooks = Boolean(options.persistHooks);
     this.strictValidation = options.strictValidation !== false;
     this.cache = options.cache;
-    this.pluginList = [];
+    this.pluginList = Array.isArray(options.plugins) ? [...options.plugins] : [];
     this.pluginRegistry = {};
     this.plugins = this.pluginRegistry;
+    this._hooks = new DatabaseHooks(this);
+    this._pluginHost = new PluginHost(this);
+    for (const plugin of this.pluginList) this._pluginHost.register(plugin);
     this.savedMetadata = null;
     this.resources = {};
     const { client, connectionString } = resolveClient(options);
@@ -127,7 +132,9 @@ class Database extends EventEmitter {
     return this._connected;
   }
 
+  /** Loads the catalogue and its resources, then installs and starts the plugins. */
   async connect() {
+    await this._hooks.run('beforeConnect', { method: 'connect', args: [] });
     const reply = await parse(call(() => this._native.connect()));
     for (const description of reply.resources) {
       const existing = this.resources[description.name];
@@ -136,18 +143,65 @@ class Database extends EventEmitter {
         existing._native = handle; // a reconnect loads new engine resources
         existing._applyDescription(description);
       } else {
-        this.resources[description.name] = new Resource(this, handle, description);
+        this._addResource(new Resource(this, handle, description));
       }
     }
     this.savedMetadata = reply.savedMetadata;
     this._connected = true;
+    await this.startPlugins();
     if (reply.healingLog.length) this.emit('metadataHealed', { healingLog: reply.healingLog, metadata: this.savedMetadata });
     this.emit('connected', new Date());
+    await this._hooks.run('afterConnect', { method: 'connect', args: [] });
+  }
+
+  _addResource(resource) {
+    this.resources[resource.name] = resource;
+    this._pluginHost.resourceAdded(resource);
+  }
+
+  // ---- hooks and plugins
+
+  /** Database hooks (`beforeConnect`, `afterCreateResource`, …): `fn({database, ...context})`. */
+  addHook(event, fn) {
+    this._hooks.add(event, fn);
+  }
+
+  removeHook(event, fn) {
+    this._hooks.remove(event, fn);
+  }
+
+  getHooks(event) {
+    return this._hooks.list(event);
+  }
+
+  clearHooks(event) {
+    this._hooks.clear(event);
+  }
+
+  /** Installs every registered plugin not installed yet, then starts them. */
+  async startPlugins() {
+    await this._pluginHost.startAll();
+  }
+
+  /** Registers a plugin (instance or class); installs and starts it at once when connected. */
+  async usePlugin(plugin, name = null) {
+    const instance = this._pluginHost.register(plugin, name);
+    this.pluginList.push(plugin);
+    if (this._connected) await this.startPlugins();
+    return instance;
+  }
+
+  /** Stops and uninstalls a plugin; `purgeData` also deletes its storage. */
+  async uninstallPlugin(name, { purgeData = false } = {}) {
+    const plugin = await this._pluginHost.uninstall(name, { purgeData });
+    this.pluginList = this.pluginList.filter((entry) => entry !== plugin && !(typeof entry === 'function' && plugin instanceof entry));
+    this.emit('plugin.uninstalled', { name, plugin });
   }
 
   async createResource(config) {
     const { stored, js } = splitConfig(config);
     if (!this._connected) await this.connect();
+    await this._hooks.run('beforeCreateResource', { method: 'createResource', args: [config], config });
     const reply = await parse(call(() => this._native.createResource(toJson(stored, 'resource config'))));
     const description = reply.resource;
     this.savedMetadata = reply.savedMetadata;
@@ -157,11 +211,14 @@ class Database extends EventEmitter {
       resource._applyDescription(description);
       resource._applyJsConfig(js);
       this.emit('s3db.resourceUpdated', description.name);
+      await this._hooks.run('resourceUpdated', { resource, config });
     } else {
       resource = new Resource(this, this._native.resource(description.name), description, js);
-      this.resources[description.name] = resource;
+      this._addResource(resource);
       this.emit('s3db.resourceCreated', description.name);
+      await this._hooks.run('resourceCreated', { resource, config });
     }
+    await this._hooks.run('afterCreateResource', { method: 'createResource', args: [config], result: resource, config, resource });
     return resource;
   }
 
@@ -195,16 +252,22 @@ class Database extends EventEmitter {
     return Object.keys(this.resources).map((name) => ({ name }));
   }
 
+  /** Stops plugins, drops every listener (resources, plugins, client, database), forgets resources. */
   async disconnect() {
     try {
       if (typeof this.client.flush === 'function') this.client.flush();
+      await this._hooks.run('beforeDisconnect', { method: 'disconnect', args: [] });
+      await this._pluginHost.stopAll();
       this._native.disconnect();
       for (const resource of Object.values(this.resources)) resource.removeAllListeners();
+      this._pluginHost.releaseListeners();
+      if (typeof this.client.removeAllListeners === 'function') this.client.removeAllListeners();
       this.removeAllListeners();
       this.resources = {};
       this.savedMetadata = null;
       this._connected = false;
       this.emit('disconnected', new Date());
+      await this._hooks.run('afterDisconnect', { method: 'disconnect', args: [] });
     } catch {
       // disconnect never throws, as in s3db.js
     }

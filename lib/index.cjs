@@ -7,6 +7,10 @@ const { MemoryClient } = require('./memory-client.cjs');
 const { FileSystemClient } = require('./filesystem-client.cjs');
 const { ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT } = require('./connection-string.cjs');
 const errors = require('./errors.cjs');
+const streams = require('./streams.cjs');
+const { Plugin, PluginObject } = require('./plugins/plugin.cjs');
+const { CachePlugin, Cache, MemoryCache, S3Cache } = require('./plugins/cache.cjs');
+const { CostsPlugin } = require('./plugins/costs.cjs');
 
 const AVAILABLE_BEHAVIORS = ['user-managed', 'enforce-limits', 'truncate-data', 'body-overflow', 'body-only'];
 const DEFAULT_BEHAVIOR = 'user-managed';
@@ -22,6 +26,18 @@ module.exports = {
   S3_DEFAULT_ENDPOINT,
   AVAILABLE_BEHAVIORS,
   DEFAULT_BEHAVIOR,
+  ResourceReader: streams.ResourceReader,
+  ResourceWriter: streams.ResourceWriter,
+  ResourceIdsReader: streams.ResourceIdsReader,
+  ResourceIdsPageReader: streams.ResourceIdsPageReader,
+  streamToString: streams.streamToString,
+  Plugin,
+  PluginObject,
+  CachePlugin,
+  CostsPlugin,
+  Cache,
+  MemoryCache,
+  S3Cache,
   ...errors,
   default: S3db,
 };

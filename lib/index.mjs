@@ -3,7 +3,9 @@ import cjs from './index.cjs';
 
 export const {
   S3db, Database, Resource, MemoryClient, FileSystemClient, ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT,
-  AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR, ErrorMap, fromNative, mapAwsError,
+  AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR, ResourceReader, ResourceWriter, ResourceIdsReader,
+  ResourceIdsPageReader, streamToString, Plugin, PluginObject, CachePlugin, CostsPlugin, Cache, MemoryCache,
+  S3Cache, ErrorMap, fromNative, mapAwsError,
   BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,
   EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,
   PluginStorageError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,

@@ -1,21 +1,18 @@
 'use strict';
-// Resource: the s3db.js API of one table. Each operation is one native call; hooks, events and
-// argument checks that are naturally JavaScript live here.
+// Resource: the s3db.js API of one table. Each operation is one native call; hooks, events,
+// middlewares and argument checks that are naturally JavaScript live here (lib/hooks.cjs,
+// lib/events.cjs, lib/middleware.cjs, lib/streams.cjs).
 
-const { EventEmitter } = require('node:events');
 const { call, toJson } = require('./native.cjs');
 const { ValidationError, ResourceError, NoSuchKey, fromPayload } = require('./errors.cjs');
-
-const HOOK_NAMES = [
-  'beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete',
-  'beforeGet', 'afterGet', 'beforeList', 'afterList', 'beforeQuery', 'afterQuery',
-  'beforePatch', 'afterPatch', 'beforeReplace', 'afterReplace', 'beforeExists', 'afterExists',
-  'beforeCount', 'afterCount', 'beforeGetMany', 'afterGetMany', 'beforeDeleteMany', 'afterDeleteMany',
-];
-// Hook names of old releases (`options.hooks`), mapped to their current equivalents.
-const LEGACY_HOOKS = { preInsert: 'beforeInsert', preUpdate: 'beforeUpdate', preDelete: 'beforeDelete' };
+const { emptyHookTable, addResourceHook, runHooks } = require('./hooks.cjs');
+const { AsyncEventEmitter, isObserved, emitOperation, emitIfObserved } = require('./events.cjs');
+const { MIDDLEWARE_METHODS, useMiddleware, isWrapped } = require('./middleware.cjs');
+const { ResourceReader, ResourceWriter } = require('./streams.cjs');
 
 const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
+/** A hook's replacement for a context object, or the context when it returned something else. */
+const contextFrom = (value, context) => (value !== null && typeof value === 'object' ? value : context);
 
 function checkId(id) {
   if (id !== null && typeof id === 'object') throw new ValidationError({ message: 'id cannot be an object' });
@@ -37,14 +34,17 @@ function listOptions(options = {}) {
   return toJson({ partition, partitionValues, limit, offset, size, skipCount }, 'options');
 }
 
-class Resource extends EventEmitter {
+class Resource extends AsyncEventEmitter {
   /** Built by the database from the native handle and the resource description. */
   constructor(database, handle, description, jsConfig = {}) {
     super();
     this.database = database;
     this.client = database.client;
+    this.observers = [database];
     this._native = handle;
-    this.hooks = Object.fromEntries(HOOK_NAMES.map((name) => [name, []]));
+    this.hooks = emptyHookTable();
+    // Called after every successful write (plugins: cache invalidation); empty costs nothing.
+    this._writeObservers = [];
     this._applyDescription(description);
     this._applyJsConfig(jsConfig);
   }
@@ -80,12 +80,13 @@ class Resource extends EventEmitter {
       createdBy: 'user',
     };
     this._definitionHash = description.definitionHash;
+    this.setAsyncMode(this.config.asyncEvents !== false);
   }
 
-  /** Hooks, events and an ID function from createResource (the parts Rust never sees). */
-  _applyJsConfig({ hooks, events, idGenerator, asyncEvents }) {
+  /** Hooks, events, middlewares and an ID function from createResource (the parts Rust never sees). */
+  _applyJsConfig({ hooks, events, idGenerator, asyncEvents, middlewares }) {
     for (const [name, fns] of Object.entries(hooks || {})) {
-      for (const fn of [].concat(fns)) if (typeof fn === 'function') this.addHook(LEGACY_HOOKS[name] || name, fn);
+      for (const fn of [].concat(fns)) if (typeof fn === 'function') this.addHook(name, fn);
     }
     for (const [event, listeners] of Object.entries(events || {})) {
       for (const listener of [].concat(listeners)) {
@@ -96,32 +97,47 @@ class Resource extends EventEmitter {
       }
     }
     if (typeof idGenerator === 'function') this.idGenerator = idGenerator;
-    if (asyncEvents !== undefined) this.config.asyncEvents = asyncEvents !== false;
+    if (asyncEvents !== undefined) {
+      this.config.asyncEvents = asyncEvents !== false;
+      this.setAsyncMode(this.config.asyncEvents);
+    }
+    this._applyMiddlewares(middlewares);
+  }
+
+  /** `middlewares: [fn]` (every method) or `{method | '*': fn | fn[]}`. */
+  _applyMiddlewares(middlewares) {
+    if (!middlewares) return;
+    const everyMethod = MIDDLEWARE_METHODS.filter((method) => typeof this[method] === 'function');
+    const byMethod = Array.isArray(middlewares) ? { '*': middlewares } : middlewares;
+    for (const [method, fns] of Object.entries(byMethod)) {
+      for (const fn of [].concat(fns)) {
+        for (const target of method === '*' ? everyMethod : [method]) this.useMiddleware(target, fn);
+      }
+    }
   }
 
   addHook(event, fn) {
-    const name = LEGACY_HOOKS[event] || event;
-    if (!this.hooks[name]) {
-      throw new ResourceError({ message: `Invalid hook event '${event}'. Valid events: ${HOOK_NAMES.join(', ')}` });
-    }
-    if (typeof fn !== 'function') throw new ResourceError({ message: 'Hook must be a function' });
-    this.hooks[name].push(fn);
+    addResourceHook(this.hooks, event, fn);
   }
 
   async executeHooks(name, value) {
-    let current = value;
-    for (const hook of this.hooks[name] || []) {
-      const result = await hook.call(this, current);
-      if (result !== undefined) current = result;
-    }
-    return current;
+    return runHooks(this, name, value);
   }
 
-  /** Emits like s3db.js: on setImmediate when `asyncEvents`, only when someone listens. */
-  _emit(event, ...args) {
-    if (this.listenerCount(event) === 0) return;
-    if (this.config.asyncEvents) setImmediate(() => this.emit(event, ...args));
-    else this.emit(event, ...args);
+  /** Wraps `method` with `fn(ctx = {resource, args, method}, next)`. */
+  useMiddleware(method, fn) {
+    useMiddleware(this, method, fn);
+  }
+
+  /** Tells the write observers (plugins) that records changed. */
+  async _notifyWrite(method, ids) {
+    for (const observer of this._writeObservers) await observer({ resource: this, method, ids });
+  }
+
+  /** A failed item of a bulk call: `error` here and on the database (s3db.js observers). */
+  _reportError(error, content) {
+    emitIfObserved(this, 'error', error, content);
+    emitIfObserved(this.database, 'error', this.name, error, content);
   }
 
   getResourceKey(id) {
@@ -136,74 +152,105 @@ class Resource extends EventEmitter {
 
   async insert(data) {
     let doc = checkDocument(data, 'insert');
-    if (this.hooks.beforeInsert.length) doc = checkDocument(await this.executeHooks('beforeInsert', doc), 'insert');
+    if (this.hooks.beforeInsert.length) doc = checkDocument(await runHooks(this, 'beforeInsert', doc), 'insert');
     if (this.idGenerator && (doc.id === undefined || doc.id === null || doc.id === '')) {
       doc = { ...doc, id: String(this.idGenerator(doc) || '') || undefined };
     }
     const reply = await parse(call(() => this._native.insert(toJson(doc, 'document'))));
-    if (reply.x) this._emit('exceedsLimit', { ...reply.x, id: reply.r.id, data: doc });
-    const record = this.hooks.afterInsert.length ? await this.executeHooks('afterInsert', reply.r) : reply.r;
-    this._emit('insert', record);
+    if (this._writeObservers.length) await this._notifyWrite('insert', [reply.r.id]);
+    if (reply.x) emitIfObserved(this, 'exceedsLimit', { ...reply.x, id: reply.r.id, data: doc });
+    const record = this.hooks.afterInsert.length ? await runHooks(this, 'afterInsert', reply.r) : reply.r;
+    emitOperation(this, 'insert', record, reply.r.id);
     return record;
   }
 
   async insertMany(objects) {
     if (!Array.isArray(objects)) throw new ValidationError({ message: 'insertMany expects an array' });
-    if (this.hooks.beforeInsert.length || this.hooks.afterInsert.length || this.idGenerator) {
-      return this._insertEach(objects);
-    }
-    objects.forEach((o) => checkDocument(o, 'insertMany'));
-    const replies = await parse(call(() => this._native.insertMany(toJson(objects, 'documents'))));
-    const records = [];
-    for (const reply of replies) {
-      if (reply.e) {
-        this._emit('error', fromPayload(reply.e));
-        continue;
-      }
-      if (reply.x) this._emit('exceedsLimit', { ...reply.x, id: reply.r.id });
-      records.push(reply.r);
-      this._emit('insert', reply.r);
-    }
-    this._emit('insertMany', records.length);
+    const { records, failures } = await this._insertBatch(objects);
+    for (const { error, document } of failures) this._reportError(error, document);
+    emitOperation(this, 'insertMany', objects.length);
     return records;
   }
 
-  async _insertEach(objects) {
-    const records = [];
-    for (const object of objects) {
-      try {
-        records.push(await this.insert(object));
-      } catch (error) {
-        this._emit('error', error, object);
-      }
+  /**
+   * Inserts documents; resolves to `{records, failures: [{error, document}]}`. One native call for
+   * the batch unless hooks, an ID function or an `insert` wrapper must see each document.
+   */
+  async _insertBatch(documents) {
+    if (this.hooks.beforeInsert.length || this.hooks.afterInsert.length || this.idGenerator || isWrapped(this, 'insert')) {
+      return this._insertEach(documents);
     }
-    this._emit('insertMany', records.length);
-    return records;
+    documents.forEach((document) => checkDocument(document, 'insertMany'));
+    const replies = await parse(call(() => this._native.insertMany(toJson(documents, 'documents'))));
+    const records = [];
+    const failures = [];
+    replies.forEach((reply, index) => {
+      if (reply.e) failures.push({ error: fromPayload(reply.e), document: documents[index] });
+      else records.push(reply.r);
+    });
+    if (records.length && this._writeObservers.length) await this._notifyWrite('insertMany', records.map((r) => r.id));
+    replies.forEach((reply) => {
+      if (reply.e) return;
+      if (reply.x) emitIfObserved(this, 'exceedsLimit', { ...reply.x, id: reply.r.id });
+      emitOperation(this, 'insert', reply.r, reply.r.id);
+    });
+    return { records, failures };
+  }
+
+  /** One `insert` per document, `parallelism` at a time, results in input order. */
+  async _insertEach(documents) {
+    const outcomes = new Array(documents.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < documents.length) {
+        const index = next++;
+        try {
+          outcomes[index] = { record: await this.insert(documents[index]) };
+        } catch (error) {
+          outcomes[index] = { error, document: documents[index] };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.parallelism || 10, documents.length) }, worker));
+    return {
+      records: outcomes.filter((o) => o.record).map((o) => o.record),
+      failures: outcomes.filter((o) => o.error),
+    };
   }
 
   async update(id, attributes) {
     const key = checkId(id);
     let patch = checkDocument(attributes, 'update');
-    if (this.hooks.beforeUpdate.length) patch = await this.executeHooks('beforeUpdate', patch);
-    const withBefore = this.listenerCount('update') > 0;
-    const reply = await parse(call(() => this._native.update(key, toJson(patch, 'document'), withBefore)));
-    if (reply.x) this._emit('exceedsLimit', { ...reply.x, id: key, data: patch });
-    const record = this.hooks.afterUpdate.length ? await this.executeHooks('afterUpdate', reply.r) : reply.r;
-    if (withBefore) this._emit('update', { ...record, $before: reply.b, $after: record });
+    if (this.hooks.beforeUpdate.length) {
+      // s3db.js hands beforeUpdate the whole record with the changes merged in.
+      const merged = await parse(call(() => this._native.mergedForUpdate(key, toJson(patch, 'document'))));
+      patch = checkDocument(await runHooks(this, 'beforeUpdate', merged), 'update');
+    }
+    const observed = isObserved(this, 'update', key);
+    const reply = await parse(call(() => this._native.update(key, toJson(patch, 'document'), observed)));
+    if (this._writeObservers.length) await this._notifyWrite('update', [key]);
+    if (reply.x) emitIfObserved(this, 'exceedsLimit', { ...reply.x, id: key, data: patch });
+    const record = this.hooks.afterUpdate.length ? await runHooks(this, 'afterUpdate', reply.r) : reply.r;
+    if (observed) emitOperation(this, 'update', { ...reply.r, $before: { ...reply.b }, $after: { ...record } }, key);
     return record;
   }
 
-  async patch(id, fields) {
-    return this.update(id, fields);
+  async patch(id, fields, options = {}) {
+    let context = { id, fields, options };
+    if (this.hooks.beforePatch.length) context = contextFrom(await runHooks(this, 'beforePatch', context), context);
+    const record = await this.update(id, context.fields);
+    return this.hooks.afterPatch.length ? runHooks(this, 'afterPatch', record) : record;
   }
 
-  async replace(id, data) {
+  async replace(id, data, options = {}) {
     const key = checkId(id);
-    let doc = checkDocument(data, 'replace');
-    if (this.hooks.beforeReplace.length) doc = await this.executeHooks('beforeReplace', doc);
+    let context = { id: key, fullData: checkDocument(data, 'replace'), options };
+    if (this.hooks.beforeReplace.length) context = contextFrom(await runHooks(this, 'beforeReplace', context), context);
+    const doc = checkDocument(context.fullData, 'replace');
     const reply = await parse(call(() => this._native.replace(key, toJson(doc, 'document'))));
-    const record = this.hooks.afterReplace.length ? await this.executeHooks('afterReplace', reply.r) : reply.r;
-    this._emit('replace', record);
+    if (this._writeObservers.length) await this._notifyWrite('replace', [key]);
+    const record = this.hooks.afterReplace.length ? await runHooks(this, 'afterReplace', reply.r) : reply.r;
+    emitIfObserved(this, 'replace', record);
     return record;
   }
 
@@ -213,33 +260,77 @@ class Resource extends EventEmitter {
     return (await this.exists(doc.id)) ? this.update(doc.id, doc) : this.insert(doc);
   }
 
+  /**
+   * Deletes a record. As in s3db.js, `beforeDelete` sees the stored record (or `{id}` when there
+   * is none), and the `delete` event fires even when the record was missing, before the error.
+   */
   async delete(id) {
     const key = checkId(id);
-    if (this.hooks.beforeDelete.length) await this.executeHooks('beforeDelete', { id: key });
-    const withBefore = this.listenerCount('delete') > 0 || this.hooks.afterDelete.length > 0;
-    const reply = await parse(call(() => this._native.delete(key, withBefore)));
-    if (this.hooks.afterDelete.length) await this.executeHooks('afterDelete', reply.b);
-    if (withBefore) this._emit('delete', { ...reply.b, $before: reply.b, $after: null });
+    const observed = isObserved(this, 'delete', key);
+    const announce = (record) => {
+      if (observed) emitOperation(this, 'delete', { ...record, $before: { ...record }, $after: null }, key);
+    };
+    let before = { id: key };
+    if (this.hooks.beforeDelete.length) {
+      let missing = null;
+      try {
+        before = await parse(call(() => this._native.get(key)));
+      } catch (error) {
+        if (!(error instanceof NoSuchKey)) throw error;
+        missing = error;
+      }
+      await runHooks(this, 'beforeDelete', before);
+      if (missing) {
+        announce(before);
+        throw missing;
+      }
+    }
+    const withBefore = observed || this.hooks.afterDelete.length > 0;
+    let reply;
+    try {
+      reply = await parse(call(() => this._native.delete(key, withBefore)));
+    } catch (error) {
+      if (error instanceof NoSuchKey) announce(before);
+      throw error;
+    }
+    if (this._writeObservers.length) await this._notifyWrite('delete', [key]);
+    if (reply.b) before = reply.b;
+    announce(before);
+    if (this.hooks.afterDelete.length) await runHooks(this, 'afterDelete', before);
     return { id: key, deleted: true };
   }
 
   async deleteMany(ids) {
     if (!Array.isArray(ids)) throw new ValidationError({ message: 'deleteMany expects an array of ids' });
     const keys = ids.map(checkId);
+    if (this.hooks.beforeDeleteMany.length) await runHooks(this, 'beforeDeleteMany', { ids: keys });
     const deleted = await parse(call(() => this._native.deleteMany(toJson(keys, 'ids'))));
-    for (const id of deleted) this._emit('deleted', id);
-    this._emit('deleteMany', deleted.length);
-    return deleted.map((id) => ({ id, deleted: true }));
+    if (deleted.length && this._writeObservers.length) await this._notifyWrite('deleteMany', deleted);
+    for (const id of deleted) {
+      emitIfObserved(this, 'deleted', id);
+      emitIfObserved(this.database, 'deleted', this.name, id);
+    }
+    const results = deleted.map((id) => ({ id, deleted: true }));
+    if (this.hooks.afterDeleteMany.length) await runHooks(this, 'afterDeleteMany', { ids: keys, results });
+    emitOperation(this, 'deleteMany', keys.length);
+    return results;
+  }
+
+  async _deleteEverything() {
+    const deletedCount = Number(await call(() => this._native.deleteAll()));
+    if (this._writeObservers.length) await this._notifyWrite('deleteAll', null);
+    return deletedCount;
   }
 
   async deleteAll() {
-    const deletedCount = Number(await call(() => this._native.deleteAll()));
-    this._emit('deleteAll', { version: this.version, prefix: `resource=${this.name}/data`, deletedCount });
+    const deletedCount = await this._deleteEverything();
+    emitOperation(this, 'deleteAll', { version: this.version, prefix: `resource=${this.name}/data`, deletedCount });
     return { deletedCount, version: this.version };
   }
 
   async deleteAllData() {
-    const { deletedCount } = await this.deleteAll();
+    const deletedCount = await this._deleteEverything();
+    emitOperation(this, 'deleteAllData', { resource: this.name, prefix: `resource=${this.name}`, deletedCount });
     return { deletedCount, resource: this.name };
   }
 
@@ -247,10 +338,10 @@ class Resource extends EventEmitter {
 
   async get(id) {
     const key = checkId(id);
-    if (this.hooks.beforeGet.length) await this.executeHooks('beforeGet', { id: key });
+    if (this.hooks.beforeGet.length) await runHooks(this, 'beforeGet', { id: key });
     let record = await parse(call(() => this._native.get(key)));
-    if (this.hooks.afterGet.length) record = await this.executeHooks('afterGet', record);
-    this._emit('get', record);
+    if (this.hooks.afterGet.length) record = await runHooks(this, 'afterGet', record);
+    emitOperation(this, 'get', record, key);
     return record;
   }
 
@@ -271,13 +362,19 @@ class Resource extends EventEmitter {
 
   async exists(id) {
     const key = checkId(id);
-    return (await call(() => this._native.exists(key))) === 'true';
+    if (this.hooks.beforeExists.length) await runHooks(this, 'beforeExists', { id: key });
+    const exists = (await call(() => this._native.exists(key))) === 'true';
+    if (this.hooks.afterExists.length) await runHooks(this, 'afterExists', { id: key, exists });
+    return exists;
   }
 
   async getMany(ids) {
     if (!Array.isArray(ids)) throw new ValidationError({ message: 'getMany expects an array of ids' });
-    const records = await parse(call(() => this._native.getMany(toJson(ids.map(checkId), 'ids'))));
-    this._emit('getMany', records.length);
+    const keys = ids.map(checkId);
+    if (this.hooks.beforeGetMany.length) await runHooks(this, 'beforeGetMany', { ids: keys });
+    let records = await parse(call(() => this._native.getMany(toJson(keys, 'ids'))));
+    if (this.hooks.afterGetMany.length) records = await runHooks(this, 'afterGetMany', records);
+    emitOperation(this, 'getMany', keys.length);
     return records;
   }
 
@@ -287,23 +384,32 @@ class Resource extends EventEmitter {
 
   async listIds(options = {}) {
     const ids = await parse(call(() => this._native.listIds(listOptions(options))));
-    this._emit('listIds', ids.length);
+    emitOperation(this, 'listIds', ids.length);
     return ids;
+  }
+
+  /** One page for the stream classes: `{items, next}` (`kind` is `'records'` or `'ids'`). */
+  async _readPage(kind, { partition, partitionValues, token, limit }) {
+    const options = toJson({ partition, partitionValues, token: token || undefined, limit }, 'options');
+    if (kind === 'records') return parse(call(() => this._native.listPage(options)));
+    const page = await parse(call(() => this._native.listIdsPage(options)));
+    return { items: page.ids, next: page.next };
   }
 
   /** s3db.js `list()`: a failed listing is an empty list plus a `list` event with `errors: 1`. */
   async list(options = {}) {
     let context = options || {};
-    if (this.hooks.beforeList.length) context = await this.executeHooks('beforeList', context);
+    if (this.hooks.beforeList.length) context = contextFrom(await runHooks(this, 'beforeList', context), context);
+    const { partition, partitionValues } = context;
     let records;
     try {
       records = await parse(call(() => this._native.list(listOptions(context))));
     } catch {
-      this._emit('list', { count: 0, errors: 1, partition: context.partition, partitionValues: context.partitionValues });
+      emitOperation(this, 'list', { count: 0, errors: 1, partition, partitionValues });
       return [];
     }
-    if (this.hooks.afterList.length) records = await this.executeHooks('afterList', records);
-    this._emit('list', { count: records.length, errors: 0, partition: context.partition, partitionValues: context.partitionValues });
+    if (this.hooks.afterList.length) records = await runHooks(this, 'afterList', records);
+    emitOperation(this, 'list', { count: records.length, errors: 0, partition, partitionValues });
     return records;
   }
 
@@ -316,8 +422,11 @@ class Resource extends EventEmitter {
   }
 
   async count(options = {}) {
+    const { partition, partitionValues } = options || {};
+    if (this.hooks.beforeCount.length) await runHooks(this, 'beforeCount', { partition, partitionValues });
     const total = Number(await call(() => this._native.count(listOptions(options))));
-    this._emit('count', total);
+    if (this.hooks.afterCount.length) await runHooks(this, 'afterCount', { count: total, partition, partitionValues });
+    emitOperation(this, 'count', total);
     return total;
   }
 
@@ -335,7 +444,7 @@ class Resource extends EventEmitter {
         hasMore: page.hasMore,
         _debug: { ...debug, actualItemsReturned: page.items.length, hasTotalItems: page.totalItems !== null },
       };
-      this._emit('page', result);
+      emitOperation(this, 'page', result);
       return result;
     } catch (error) {
       return {
@@ -348,10 +457,22 @@ class Resource extends EventEmitter {
   async query(filter = {}, { limit = 100, offset = 0, partition, partitionValues } = {}) {
     checkDocument(filter, 'query');
     let context = { filter, limit, offset, partition, partitionValues };
-    if (this.hooks.beforeQuery.length) context = await this.executeHooks('beforeQuery', context);
+    if (this.hooks.beforeQuery.length) context = contextFrom(await runHooks(this, 'beforeQuery', context), context);
     let records = await parse(call(() => this._native.query(toJson(context.filter, 'filter'), listOptions(context))));
-    if (this.hooks.afterQuery.length) records = await this.executeHooks('afterQuery', records);
+    if (this.hooks.afterQuery.length) records = await runHooks(this, 'afterQuery', records);
     return records;
+  }
+
+  // ---- streams
+
+  /** A Readable of the records (`{batchSize, pageSize, partition, partitionValues}`). */
+  readable(options = {}) {
+    return new ResourceReader({ ...options, resource: this });
+  }
+
+  /** A Writable that inserts what is written to it. */
+  writable(options = {}) {
+    return new ResourceWriter({ ...options, resource: this });
   }
 
   /** The description the engine holds for this resource (name, attributes, map, behavior…). */
@@ -360,4 +481,4 @@ class Resource extends EventEmitter {
   }
 }
 
-module.exports = { Resource, HOOK_NAMES, LEGACY_HOOKS };
+module.exports = { Resource };

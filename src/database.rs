@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 #[napi]
 pub struct NativeDatabase {
-    inner: Arc<Database>,
+    pub(crate) inner: Arc<Database>,
 }
 
 /// Options the facade resolved from the constructor (connection string already parsed).

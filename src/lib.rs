@@ -7,6 +7,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod database;
 mod errors;
+mod objects;
 mod store;
 mod resource;
+mod resource_pages;
 mod runner;

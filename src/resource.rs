@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 #[napi]
 pub struct NativeResource {
-    inner: Arc<Resource>,
+    pub(crate) inner: Arc<Resource>,
 }
 
 impl NativeResource {
@@ -20,7 +20,7 @@ impl NativeResource {
     }
 }
 
-fn parse_json(text: &str, what: &str) -> s3db_core::Result<Value> {
+pub(crate) fn parse_json(text: &str, what: &str) -> s3db_core::Result<Value> {
     serde_json::from_str(text).map_err(|e| errors::bad_json(what, e))
 }
 
@@ -36,7 +36,7 @@ fn js_type(value: &Value) -> &'static str {
 }
 
 /// A document argument: must be a JSON object.
-fn document(text: &str, operation: &str) -> s3db_core::Result<Map<String, Value>> {
+pub(crate) fn document(text: &str, operation: &str) -> s3db_core::Result<Map<String, Value>> {
     match parse_json(text, "document")? {
         Value::Object(map) => Ok(map),
         other => Err(Error::validation(format!("{operation} expects an object, got {}", js_type(&other)))),
@@ -57,7 +57,7 @@ fn id_list(text: &str) -> s3db_core::Result<Vec<String>> {
     }
 }
 
-fn list_options(text: &str) -> s3db_core::Result<ListOptions> {
+pub(crate) fn list_options(text: &str) -> s3db_core::Result<ListOptions> {
     let options = parse_json(text, "options")?;
     let number = |key: &str| -> s3db_core::Result<Option<usize>> {
         match options.get(key) {
@@ -77,7 +77,7 @@ fn list_options(text: &str) -> s3db_core::Result<ListOptions> {
     })
 }
 
-fn to_json(value: &impl serde::Serialize) -> String {
+pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
@@ -170,6 +170,13 @@ impl NativeResource {
     pub fn update<'env>(&self, env: &'env Env, id: String, patch: String, with_before: bool) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
         run(env, async move { Ok(write_reply(resource.update(&id, document(&patch, "update")?).await?, with_before)) })
+    }
+
+    /// Resolves to the record `update(id, patch)` would validate (what `beforeUpdate` hooks see); writes nothing.
+    #[napi(catch_unwind)]
+    pub fn merged_for_update<'env>(&self, env: &'env Env, id: String, patch: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(to_json(&resource.merged_for_update(&id, document(&patch, "update")?).await?)) })
     }
 
     #[napi(catch_unwind)]

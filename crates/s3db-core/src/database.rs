@@ -64,6 +64,11 @@ impl Database {
         }
     }
 
+    /// The store, key prefix and clock the database's resources share.
+    pub(crate) fn context(&self) -> &Arc<StoreContext> {
+        &self.ctx
+    }
+
     pub fn bucket(&self) -> &str {
         &self.ctx.bucket
     }

@@ -1,12 +1,14 @@
 //! A resource (table): its current schema state and every record operation.
 
 mod definition;
+mod paging;
 mod read;
 mod stored;
 mod transfer;
 mod write;
 
 pub use definition::ResourceDefinition;
+pub use paging::{IdPage, PageRequest, RecordPage};
 pub use read::{ListOptions, Page, PageOptions};
 pub use write::{DeleteOutcome, WriteOutcome};
 

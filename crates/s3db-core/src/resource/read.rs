@@ -93,7 +93,7 @@ impl Resource {
     }
 
     /// Records of the given IDs, skipping any that vanished meanwhile.
-    async fn records(&self, ids: Vec<String>) -> Result<Vec<Map<String, Value>>> {
+    pub(super) async fn records(&self, ids: Vec<String>) -> Result<Vec<Map<String, Value>>> {
         let state = self.state();
         let found: Vec<Option<Map<String, Value>>> = stream::iter(ids)
             .map(|id| {
@@ -106,7 +106,7 @@ impl Resource {
         Ok(found.into_iter().flatten().collect())
     }
 
-    fn list_prefix(&self, state: &ResourceState, options: &ListOptions) -> Result<String> {
+    pub(super) fn list_prefix(&self, state: &ResourceState, options: &ListOptions) -> Result<String> {
         let name = &state.definition.name;
         let Some(partition_name) = &options.partition else {
             return Ok(self.ctx.key(&format!("{}/", keys::records_prefix(name))));

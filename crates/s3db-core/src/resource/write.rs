@@ -62,16 +62,34 @@ impl Resource {
         keys::check_lookup_id(id)?;
         let state = self.state();
         let before = self.fetch(&state, id).await?.ok_or_else(|| does_not_exist(id))?;
-        let mut data = stored::user_fields(&before);
+        let data = self.merged(&state, &before, patch);
+        let prepared = prepare(&state, id.to_string(), data, WriteOp::Update, Some(id)).await?;
+        let etag = self.put_record(&state, &prepared, false).await?;
+        self.move_references(&state, id, &stored::user_fields(&before), &prepared.data).await?;
+        self.written(&state, prepared, etag, Some(before)).await
+    }
+
+    /// What `update(id, patch)` would validate, with the `id` first: the stored fields with the
+    /// patch merged in (s3db.js hands this to `beforeUpdate` hooks). Reads; writes nothing.
+    pub async fn merged_for_update(&self, id: &str, patch: Map<String, Value>) -> Result<Map<String, Value>> {
+        keys::check_lookup_id(id)?;
+        let state = self.state();
+        let before = self.fetch(&state, id).await?.ok_or_else(|| does_not_exist(id))?;
+        let mut merged = Map::new();
+        merged.insert("id".into(), Value::String(id.to_string()));
+        merged.extend(self.merged(&state, &before, patch));
+        Ok(merged)
+    }
+
+    /// The user fields of `before` with `patch` merged in, without `id`, `updatedAt` refreshed.
+    fn merged(&self, state: &ResourceState, before: &Map<String, Value>, patch: Map<String, Value>) -> Map<String, Value> {
+        let mut data = stored::user_fields(before);
         merge_patch(&mut data, patch);
         data.remove("id");
         if state.definition.timestamps {
             data.insert("updatedAt".into(), Value::String(self.ctx.now_iso()));
         }
-        let prepared = prepare(&state, id.to_string(), data, WriteOp::Update, Some(id)).await?;
-        let etag = self.put_record(&state, &prepared, false).await?;
-        self.move_references(&state, id, &stored::user_fields(&before), &prepared.data).await?;
-        self.written(&state, prepared, etag, Some(before)).await
+        data
     }
 
     /// Overwrites a record with `document` without merging (creates it when missing).
@@ -364,6 +382,30 @@ fn invalid_item(state: &ResourceState, issues: &[crate::validator::ValidationIss
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn merged_for_update_previews_without_writing() {
+        use crate::storage::memory::MemoryStore;
+        use crate::{Database, DatabaseOptions};
+        use futures::executor::block_on;
+        let store = Arc::new(MemoryStore::new());
+        let db = Database::new(store.clone(), DatabaseOptions::default());
+        block_on(db.connect()).unwrap();
+        let config = json!({"name": "people", "attributes": {"name": "string", "address": {"city": "string", "zip": "string"}}});
+        let people = block_on(db.create_resource(&config)).unwrap();
+        let doc = json!({"id": "p1", "name": "Ann", "address": {"city": "Porto", "zip": "4000"}});
+        block_on(people.insert(doc.as_object().unwrap().clone())).unwrap();
+        let puts_before = store.requests().snapshot().into_iter().find(|(n, _)| *n == "PutObjectCommand").unwrap().1;
+
+        let patch = json!({"address": {"city": "Lisbon"}}).as_object().unwrap().clone();
+        let merged = block_on(people.merged_for_update("p1", patch)).unwrap();
+        assert_eq!(Value::Object(merged), json!({"id": "p1", "name": "Ann", "address": {"city": "Lisbon", "zip": "4000"}}));
+        let puts_after = store.requests().snapshot().into_iter().find(|(n, _)| *n == "PutObjectCommand").unwrap().1;
+        assert_eq!(puts_after, puts_before);
+        assert_eq!(block_on(people.get("p1")).unwrap()["address"]["city"], "Porto");
+        let missing = block_on(people.merged_for_update("nope", Map::new())).unwrap_err();
+        assert!(missing.message.contains("does not exist"), "{}", missing.message);
+    }
 
     #[test]
     fn update_merge_rules() {

@@ -1,0 +1,415 @@
+// Plugins: the seed READMEs' custom plugins, the Plugin lifecycle and helpers, plugin storage,
+// CachePlugin (hits, invalidation on every write path, partition-aware keys, TTL, drivers) and
+// CostsPlugin (counts equal to the requests sent).
+import { describe, it, expect, vi, afterEach } from 'vitest';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  S3db, Plugin, PluginObject, CachePlugin, CostsPlugin, MemoryCache, S3Cache, DatabaseError, MetadataLimitError, BehaviorError,
+} from '../lib/index.mjs';
+import { uniqueMemoryUrl, caught, sleep } from './helpers.mjs';
+
+afterEach(() => vi.restoreAllMocks());
+
+const requests = (db) => db.client.getRequestCounts();
+function delta(before, after) {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] || 0)]).filter(([, v]) => v !== 0));
+}
+
+describe('custom plugins written as the seed READMEs show', () => {
+  it('newer README: a Plugin subclass whose initialize() wraps Resource "inserted"', async () => {
+    // Verbatim from readme-newer-release.md, "Creating Custom Plugins".
+    class MyPlugin extends Plugin {
+      constructor(options = {}) {
+        super(options);
+        this.name = 'MyPlugin';
+      }
+
+      async initialize(database) {
+        console.log('Plugin initialized!');
+
+        // Wrap methods
+        this.wrapMethod('Resource', 'inserted', async (original, resource, args) => {
+          console.log(`Inserting into ${resource.name}`);
+          const result = await original(...args);
+          console.log(`Inserted: ${result.id}`);
+          return result;
+        });
+      }
+    }
+
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const url = uniqueMemoryUrl('myplugin');
+    const first = new S3db({ connectionString: url });
+    await first.connect();
+    await first.createResource({ name: 'existing', attributes: { name: 'string' } });
+    await first.disconnect();
+
+    const db = new S3db({ connectionString: url, plugins: [new MyPlugin()] });
+    await db.connect();
+    expect(db.plugins.my).toBeInstanceOf(MyPlugin);
+    const created = await db.createResource({ name: 'users', attributes: { name: 'string' } });
+    const a = await db.resources.existing.insert({ id: 'e1', name: 'loaded at connect' });
+    const b = await created.insert({ id: 'u1', name: 'created later' });
+    expect([a.id, b.id]).toEqual(['e1', 'u1']);
+    expect(log.mock.calls.map((call) => call[0])).toEqual([
+      'Plugin initialized!', 'Inserting into existing', 'Inserted: e1', 'Inserting into users', 'Inserted: u1',
+    ]);
+    await db.disconnect();
+  });
+
+  it('older README: a plain object with setup(s3db) and start() in `plugins`', async () => {
+    const calls = [];
+    const MyPlugin = {
+      setup(s3db) {
+        calls.push(['setup', s3db]);
+      },
+      start() {
+        calls.push(['start']);
+      },
+      onUserCreated(user) {
+        calls.push(['user', user.id]);
+      },
+    };
+    const s3db = new S3db({ connectionString: uniqueMemoryUrl('plain'), plugins: [MyPlugin] });
+    await s3db.connect();
+    expect(calls).toEqual([['setup', s3db], ['start']]);
+    expect(typeof PluginObject.setup).toBe('function');
+    await s3db.disconnect();
+  });
+});
+
+describe('Plugin lifecycle and registration', () => {
+  class AuditTrail extends Plugin {
+    async onInstall() { this.installedWith = this.database; }
+  }
+
+  it('install and start on connect, stop on disconnect, with plugin.* events in order', async () => {
+    const plugin = new AuditTrail();
+    const events = [];
+    for (const name of ['beforeInstall', 'afterInstall', 'beforeStart', 'afterStart', 'beforeStop', 'afterStop']) {
+      plugin.on(`plugin.${name}`, (when) => events.push([name, when instanceof Date]));
+    }
+    const db = new S3db({ connectionString: uniqueMemoryUrl('life'), plugins: [plugin] });
+    expect(db.plugins.audittrail).toBe(plugin);
+    expect(plugin.slug).toBe('audit-trail');
+    await db.connect();
+    expect(plugin.installedWith).toBe(db);
+    await db.disconnect();
+    expect(events).toEqual([
+      ['beforeInstall', true], ['afterInstall', true], ['beforeStart', true], ['afterStart', true], ['beforeStop', true], ['afterStop', true],
+    ]);
+  });
+
+  it('usePlugin installs at once when connected, under a given name; classes are instantiated', async () => {
+    const db = new S3db({ connectionString: uniqueMemoryUrl('use'), plugins: [CostsPlugin] });
+    await db.connect();
+    expect(db.plugins.costs).toBeInstanceOf(CostsPlugin);
+    const trail = await db.usePlugin(new AuditTrail(), 'trail');
+    expect(db.plugins.trail).toBe(trail);
+    expect(trail.installedWith).toBe(db);
+    await db.disconnect();
+  });
+
+  it('uninstallPlugin stops and uninstalls, purges data on request, and emits plugin.uninstalled', async () => {
+    const db = new S3db({ connectionString: uniqueMemoryUrl('uninstall') });
+    await db.connect();
+    const trail = await db.usePlugin(new AuditTrail());
+    await trail.getStorage().set(trail.getStorage().getPluginKey(null, 'state'), { ok: true });
+    const seen = [];
+    trail.on('plugin.afterUninstall', () => seen.push('afterUninstall'));
+    trail.on('plugin.dataPurged', ({ deleted }) => seen.push(`purged ${deleted}`));
+    db.on('plugin.uninstalled', ({ name, plugin }) => seen.push(`uninstalled ${name} ${plugin === trail}`));
+    await db.uninstallPlugin('audittrail', { purgeData: true });
+    expect(seen).toEqual(['purged 1', 'afterUninstall', 'uninstalled audittrail true']);
+    expect(db.plugins.audittrail).toBeUndefined();
+    expect(db.client.getAllStoredKeys().filter((key) => key.includes('plugin=audit-trail'))).toEqual([]);
+    const missing = await caught(db.uninstallPlugin('nothing'));
+    expect(missing).toBeInstanceOf(DatabaseError);
+    expect(missing.message).toBe("Plugin 'nothing' not found");
+    await db.disconnect();
+  });
+
+  it('helpers: addHook/removeHook, wrapResourceMethod (after), addMiddleware (next, ...args)', async () => {
+    const db = new S3db({ connectionString: uniqueMemoryUrl('helpers') });
+    await db.connect();
+    const res = await db.createResource({ name: 'notes', attributes: { text: 'string' } });
+    const plugin = await db.usePlugin(new AuditTrail());
+    const stamp = (data) => ({ ...data, text: `${data.text}!` });
+    plugin.addHook(res, 'beforeInsert', stamp);
+    expect((await res.insert({ id: 'n1', text: 'hi' })).text).toBe('hi!');
+    plugin.removeHook(res, 'beforeInsert', stamp);
+    expect((await res.insert({ id: 'n2', text: 'hi' })).text).toBe('hi');
+
+    plugin.wrapResourceMethod(res, 'get', async function addSource(result, args, method) {
+      return { ...result, source: `${method}:${args[0]}:${this.name}` };
+    });
+    expect((await res.get('n1')).source).toBe('get:n1:notes');
+
+    plugin.addMiddleware(res, 'count', async (next, options) => (await next(options)) * 100);
+    expect(await res.count()).toBe(200);
+    expect((await caught(() => plugin.addMiddleware(res, 'fly', async (next) => next()))).name).toBe('PluginError');
+    await db.disconnect();
+  });
+});
+
+describe('PluginStorage', () => {
+  async function storage() {
+    const db = new S3db({ connectionString: uniqueMemoryUrl('pstore', 'apps/demo') });
+    await db.connect();
+    await db.createResource({ name: 'wallets', attributes: { owner: 'string' } });
+    class EventualConsistencyPlugin extends Plugin {}
+    const plugin = await db.usePlugin(new EventualConsistencyPlugin());
+    return { db, plugin, store: plugin.getStorage() };
+  }
+
+  it('keys are plugin=<slug>/… and resource=<name>/plugin=<slug>/… under the key prefix', async () => {
+    const { db, store } = await storage();
+    expect(store.getPluginKey(null, 'config')).toBe('plugin=eventual-consistency/config');
+    expect(store.getPluginKey('wallets', 'balance', 'id=t1')).toBe('resource=wallets/plugin=eventual-consistency/balance/id=t1');
+    await store.set(store.getPluginKey(null, 'config'), { mode: 'async' });
+    await store.set(store.getPluginKey('wallets', 'balance', 'id=t1'), { value: 50 });
+    expect(db.client.getAllStoredKeys().filter((key) => key.includes('plugin='))).toEqual([
+      'apps/demo/plugin=eventual-consistency/config',
+      'apps/demo/resource=wallets/plugin=eventual-consistency/balance/id=t1',
+    ]);
+    expect(await store.list()).toEqual(['plugin=eventual-consistency/config']);
+    expect(await store.listForResource('wallets')).toEqual(['resource=wallets/plugin=eventual-consistency/balance/id=t1']);
+    await db.disconnect();
+  });
+
+  it('set/get round-trips values (metadata and body), behaviors, delete, deleteAll', async () => {
+    const { db, store } = await storage();
+    const data = { name: 'José', count: 3, ratio: 0.5, active: true, tags: ['a', 'b'], nested: { k: 1 }, big: 'z'.repeat(3000) };
+    await store.set('plugin=eventual-consistency/doc', data);
+    expect(await store.get('plugin=eventual-consistency/doc')).toEqual(data);
+    await store.set('plugin=eventual-consistency/body', { a: 1 }, { behavior: 'body-only' });
+    expect(await store.get('plugin=eventual-consistency/body')).toEqual({ a: 1 });
+    expect(await caught(store.set('plugin=eventual-consistency/x', { big: 'y'.repeat(3000) }, { behavior: 'enforce-limits' }))).toBeInstanceOf(MetadataLimitError);
+    expect(await caught(store.set('plugin=eventual-consistency/x', {}, { behavior: 'sideways' }))).toBeInstanceOf(BehaviorError);
+    expect(await store.get('plugin=eventual-consistency/missing')).toBeNull();
+    expect(await store.has('plugin=eventual-consistency/doc')).toBe(true);
+    await store.delete('plugin=eventual-consistency/doc');
+    expect(await store.has('plugin=eventual-consistency/doc')).toBe(false);
+    await store.set(store.getPluginKey('wallets', 'x'), { v: 1 });
+    expect(await store.deleteAll()).toBe(2);
+    expect(db.client.getAllStoredKeys().filter((key) => key.includes('plugin='))).toEqual([]);
+    await db.disconnect();
+  });
+
+  it('metadata field names come back lower-cased, as S3 returns them; body fields keep their case', async () => {
+    const { db, store } = await storage();
+    await store.set('plugin=eventual-consistency/case', { workerId: 'w1', longText: 'q'.repeat(2100) });
+    expect(await store.get('plugin=eventual-consistency/case')).toEqual({ workerid: 'w1', longText: 'q'.repeat(2100) });
+    await db.disconnect();
+  });
+
+  it('ttl (seconds) expires an entry, which is then deleted', async () => {
+    const { db, store } = await storage();
+    await store.set('plugin=eventual-consistency/lock', { worker: 'w1' }, { ttl: 0.02 });
+    expect(await store.get('plugin=eventual-consistency/lock')).toEqual({ worker: 'w1' });
+    await sleep(40);
+    expect(await store.get('plugin=eventual-consistency/lock')).toBeNull();
+    expect(db.client.getAllStoredKeys().filter((key) => key.includes('lock'))).toEqual([]);
+    expect(await store.increment('plugin=eventual-consistency/counter')).toBe(1);
+    expect(await store.increment('plugin=eventual-consistency/counter', 4)).toBe(5);
+    await db.disconnect();
+  });
+});
+
+describe('CachePlugin', () => {
+  async function cached(options = {}, config = {}) {
+    const db = new S3db({ connectionString: uniqueMemoryUrl('cache'), plugins: [new CachePlugin(options)] });
+    await db.connect();
+    const items = await db.createResource({
+      name: 'items',
+      attributes: { name: 'string', region: 'string' },
+      partitions: { byRegion: { fields: { region: 'string' } } },
+      paranoid: false,
+      ...config,
+    });
+    await items.insertMany([{ id: 'a', name: 'A', region: 'EU' }, { id: 'b', name: 'B', region: 'US' }]);
+    return { db, items, plugin: db.plugins.cache };
+  }
+
+  it('a repeated read is answered from the cache without touching the store', async () => {
+    const { db, items, plugin } = await cached();
+    const reads = [
+      () => items.get('a'), () => items.list(), () => items.count(), () => items.listIds(), () => items.getMany(['a', 'b']),
+      () => items.getAll(), () => items.exists('a'), () => items.page({ size: 1 }), () => items.query({ region: 'EU' }),
+      () => items.list({ partition: 'byRegion', partitionValues: { region: 'EU' } }),
+    ];
+    for (const read of reads) {
+      const first = await read();
+      const before = requests(db);
+      const second = await read();
+      expect(delta(before, requests(db)), read.toString()).toEqual({});
+      expect(second).toEqual(first);
+    }
+    const stats = await plugin.getCacheStats();
+    expect(stats.stats.hits).toBe(reads.length);
+    expect(stats.driver).toBe('MemoryCache');
+    await db.disconnect();
+  });
+
+  it('returned values are copies: changing one does not change the cache', async () => {
+    const { db, items } = await cached();
+    const first = await items.get('a');
+    first.name = 'mutated';
+    expect((await items.get('a')).name).toBe('A');
+    await db.disconnect();
+  });
+
+  const writes = {
+    insert: (items) => items.insert({ id: 'c', name: 'C', region: 'EU' }),
+    insertMany: (items) => items.insertMany([{ id: 'c', name: 'C', region: 'EU' }]),
+    update: (items) => items.update('a', { name: 'A2' }),
+    patch: (items) => items.patch('a', { name: 'A2' }),
+    replace: (items) => items.replace('a', { name: 'A2', region: 'EU' }),
+    upsert: (items) => items.upsert({ id: 'a', name: 'A2', region: 'EU' }),
+    delete: (items) => items.delete('a'),
+    deleteMany: (items) => items.deleteMany(['a']),
+    deleteAll: (items) => items.deleteAll(),
+    deleteAllData: (items) => items.deleteAllData(),
+    writable: (items) => pipeline(Readable.from([{ id: 'c', name: 'C', region: 'EU' }]), items.writable()),
+  };
+  for (const [name, write] of Object.entries(writes)) {
+    it(`${name} invalidates the resource's cached reads`, async () => {
+      const { db, items } = await cached();
+      const snapshot = async () => ({
+        list: (await items.list()).map((r) => `${r.id}:${r.name}`).sort(),
+        count: await items.count(),
+        eu: (await items.listIds({ partition: 'byRegion', partitionValues: { region: 'EU' } })).sort(),
+        a: await items.exists('a'),
+      });
+      await snapshot();
+      await write(items);
+      const after = await snapshot();
+      await db.plugins.cache.clearAllCache();
+      expect(after).toEqual(await snapshot());
+      await db.disconnect();
+    });
+  }
+
+  it('keys are partition-aware, and one partition can be cleared alone', async () => {
+    const { db, items, plugin } = await cached();
+    const key = await items.cacheKeyFor({ action: 'list', partition: 'byRegion', partitionValues: { region: 'EU' } });
+    expect(key).toMatch(/^resource=items\/action=list\/partition=byRegion\/region=EU\/[0-9a-f]{16}\.json$/);
+    await items.list({ partition: 'byRegion', partitionValues: { region: 'EU' } });
+    await items.list({ partition: 'byRegion', partitionValues: { region: 'US' } });
+    await items.list();
+    expect(await plugin.driver.keys()).toContain(key);
+    await items.clearPartitionCache('byRegion', { region: 'EU' });
+    const left = await plugin.driver.keys();
+    expect(left).not.toContain(key);
+    expect(left.filter((k) => k.includes('region=US'))).toHaveLength(1);
+    expect(left.filter((k) => !k.includes('partition='))).toHaveLength(1);
+    expect(await items.getPartitionCacheStats('byRegion')).toEqual({ resource: 'items', partition: 'byRegion', keys: 1 });
+    await db.disconnect();
+  });
+
+  it('entries expire after `ttl` milliseconds; `skipCache` reads through', async () => {
+    const { db, items } = await cached({ ttl: 30 });
+    await items.count();
+    let before = requests(db);
+    await items.count();
+    expect(delta(before, requests(db))).toEqual({});
+    await items.count({ skipCache: true });
+    expect(delta(before, requests(db))).toEqual({ ListObjectsV2Command: 1 });
+    await sleep(50);
+    before = requests(db);
+    await items.count();
+    expect(delta(before, requests(db))).toEqual({ ListObjectsV2Command: 1 });
+    await db.disconnect();
+  });
+
+  it('the memory driver keeps at most maxSize entries (least recently used go first)', async () => {
+    const cache = new MemoryCache({ maxSize: 2, ttl: 0 });
+    await cache.set('a', 1);
+    await cache.set('b', 2);
+    await cache.get('a');
+    await cache.set('c', 3);
+    expect(await cache.keys()).toEqual(['a', 'c']);
+    expect(await cache.size()).toBe(2);
+  });
+
+  it('the s3 driver keeps entries in the database bucket under plugin=cache/…', async () => {
+    const { db, items, plugin } = await cached({ driver: 's3' });
+    expect(plugin.driver).toBeInstanceOf(S3Cache);
+    const first = await items.list();
+    expect(db.client.getAllStoredKeys().filter((k) => k.includes('plugin=cache/'))).toEqual([
+      expect.stringMatching(/^plugin=cache\/resource=items\/action=list\/[0-9a-f]{16}\.json$/),
+    ]);
+    const before = requests(db);
+    expect(await items.list()).toEqual(first);
+    expect(delta(before, requests(db))).toEqual({ GetObjectCommand: 1 });
+    await items.insert({ id: 'z', name: 'Z', region: 'US' });
+    expect(db.client.getAllStoredKeys().filter((k) => k.includes('plugin=cache/'))).toEqual([]);
+    expect((await items.list()).map((r) => r.id)).toEqual(['a', 'b', 'z']);
+    await db.disconnect();
+  });
+
+  it('include / exclude choose the cached resources', async () => {
+    const { db, items } = await cached({ exclude: ['items'] });
+    await items.count();
+    const before = requests(db);
+    await items.count();
+    expect(delta(before, requests(db))).toEqual({ ListObjectsV2Command: 1 });
+    expect(items.cache).toBeUndefined();
+    await db.disconnect();
+  });
+});
+
+describe('CostsPlugin', () => {
+  it('counts equal the requests the store answered, by command, priced at S3 list prices', async () => {
+    const db = new S3db({ connectionString: uniqueMemoryUrl('costs'), plugins: [CostsPlugin] });
+    await db.connect();
+    const plugin = db.plugins.costs;
+    const start = requests(db);
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string' }, paranoid: false });
+    const before = requests(db);
+    await users.insert({ id: 'u1', name: 'a' });
+    expect(delta(before, requests(db))).toEqual({ PutObjectCommand: 1 });
+    await users.insertMany(Array.from({ length: 20 }, (_, i) => ({ name: `n${i}` })));
+    await users.get('u1');
+    await users.update('u1', { name: 'b' });
+    await users.exists('u1');
+    await users.list();
+    let streamed = 0;
+    for await (const record of users.readable({ pageSize: 7 })) streamed += record ? 1 : 0;
+    await users.delete('u1');
+    await users.deleteAll();
+
+    const sent = delta(start, requests(db));
+    const costs = db.client.costs;
+    for (const [command, count] of Object.entries(sent)) expect(costs.requests.events[command], command).toBe(count);
+    const total = Object.values(sent).reduce((a, b) => a + b, 0);
+    expect(costs.requests.total).toBe(total);
+    expect(costs.requests.counts).toMatchObject({
+      put: sent.PutObjectCommand || 0, get: sent.GetObjectCommand || 0, head: sent.HeadObjectCommand || 0,
+      list: sent.ListObjectsV2Command || 0, delete: (sent.DeleteObjectCommand || 0) + (sent.DeleteObjectsCommand || 0),
+    });
+    const expected = (costs.requests.counts.put + costs.requests.counts.list) * 0.005 / 1000
+      + (costs.requests.counts.get + costs.requests.counts.head + costs.requests.counts.delete) * 0.0004 / 1000;
+    expect(costs.total).toBeCloseTo(expected, 12);
+    expect(costs.requests.subtotal).toBeCloseTo(expected, 12);
+    expect(plugin.costs).toEqual(costs);
+    expect(streamed).toBe(21);
+    expect(typeof costs.total.toFixed(4)).toBe('string');
+    await db.disconnect();
+  });
+
+  it('counts start at install and reset() starts again from zero', async () => {
+    const db = new S3db({ connectionString: uniqueMemoryUrl('costs') });
+    await db.connect();
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string' } });
+    await users.insert({ name: 'before install' });
+    const plugin = await db.usePlugin(new CostsPlugin());
+    expect(db.client.costs.requests.total).toBe(0);
+    await users.count();
+    expect(db.client.costs.requests.events.ListObjectsV2Command).toBe(1);
+    plugin.reset();
+    expect(plugin.costs.total).toBe(0);
+    await db.disconnect();
+  });
+});

@@ -1,0 +1,167 @@
+'use strict';
+// PluginStorage: a plugin's own objects under `plugin=<slug>/…` (global) and
+// `resource=<name>/plugin=<slug>/…` (per resource), stored by the engine in the s3db.js 12.4
+// layout (field names as metadata names, behaviors, `_expiresAt` for TTL).
+
+const { call, toJson } = require('../native.cjs');
+const { PluginStorageError, S3dbError } = require('../errors.cjs');
+
+const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
+
+/** Storage failures (not the engine's own s3db errors such as MetadataLimitError) as PluginStorageError. */
+function storageFailure(error, details) {
+  if (error && error.constructor === S3dbError) {
+    return new PluginStorageError({ ...details, message: error.message, original: error });
+  }
+  return error;
+}
+
+/** Raw object access through the database's store (keys relative to its key prefix). */
+class ObjectStore {
+  constructor(database) {
+    this.native = database._native;
+  }
+
+  async put(key, body, { metadata = {}, contentType } = {}) {
+    await call(() => this.native.putObject(key, body, toJson(metadata, 'metadata'), contentType));
+  }
+
+  /** `{body, metadata, contentType, contentLength, lastModified, etag}` or `null`. */
+  async get(key) {
+    return parse(call(() => this.native.getObject(key)));
+  }
+
+  /** One page of keys: `{keys, next}`. */
+  async listPage(prefix, { token, maxKeys } = {}) {
+    return parse(call(() => this.native.listObjectKeys(prefix, token || undefined, maxKeys)));
+  }
+
+  /** Every key under `prefix`, or the first `limit`. */
+  async keys(prefix, { limit } = {}) {
+    const keys = [];
+    let token;
+    do {
+      const maxKeys = limit ? Math.min(1000, limit - keys.length) : 1000;
+      const page = await this.listPage(prefix, { token, maxKeys });
+      keys.push(...page.keys);
+      token = page.next;
+    } while (token && (!limit || keys.length < limit));
+    return keys;
+  }
+
+  async delete(keys) {
+    return Number(await call(() => this.native.deleteObjects(toJson([].concat(keys), 'keys'))));
+  }
+
+  async deletePrefix(prefix) {
+    return Number(await call(() => this.native.deletePrefix(prefix)));
+  }
+}
+
+class PluginStorage {
+  constructor(database, pluginSlug) {
+    if (!database || !database._native) {
+      throw new PluginStorageError({ message: 'PluginStorage requires a database', operation: 'constructor', pluginSlug });
+    }
+    if (!pluginSlug) throw new PluginStorageError({ message: 'PluginStorage requires a pluginSlug', operation: 'constructor' });
+    this.database = database;
+    this.pluginSlug = pluginSlug;
+    this.objects = new ObjectStore(database);
+  }
+
+  /** `resource=<name>/plugin=<slug>/<parts>` or, without a resource, `plugin=<slug>/<parts>`. */
+  getPluginKey(resourceName, ...parts) {
+    const scope = resourceName ? `resource=${resourceName}/plugin=${this.pluginSlug}` : `plugin=${this.pluginSlug}`;
+    return `${scope}/${parts.join('/')}`;
+  }
+
+  /** `{ttl (seconds), behavior: 'body-overflow' | 'body-only' | 'enforce-limits', contentType}`. */
+  async set(key, data, { ttl, behavior = 'body-overflow', contentType = 'application/json' } = {}) {
+    const ttlSeconds = typeof ttl === 'number' && ttl > 0 ? ttl : undefined;
+    try {
+      await call(() => this.database._native.putPluginObject(key, toJson(data || {}, 'plugin data'), behavior, contentType, ttlSeconds));
+    } catch (error) {
+      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'set', behavior });
+    }
+  }
+
+  async put(key, data, options) {
+    return this.set(key, data, options);
+  }
+
+  /** The stored data, or `null` when missing or expired. */
+  async get(key) {
+    try {
+      return await parse(call(() => this.database._native.getPluginObject(key)));
+    } catch (error) {
+      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'get' });
+    }
+  }
+
+  async has(key) {
+    return (await this.get(key)) !== null;
+  }
+
+  /** Keys under `plugin=<slug>/<prefix>`. */
+  async list(prefix = '', { limit } = {}) {
+    return this.objects.keys(`plugin=${this.pluginSlug}/${prefix}`, { limit });
+  }
+
+  /** Keys under `resource=<name>/plugin=<slug>/<subPrefix>`. */
+  async listForResource(resourceName, subPrefix = '', { limit } = {}) {
+    return this.objects.keys(`resource=${resourceName}/plugin=${this.pluginSlug}/${subPrefix}`, { limit });
+  }
+
+  async delete(key) {
+    await this.objects.delete([key]);
+  }
+
+  /** Deletes the plugin's objects (of one resource, or all of them); resolves to how many. */
+  async deleteAll(resourceName = null) {
+    if (resourceName) return this.objects.deletePrefix(`resource=${resourceName}/plugin=${this.pluginSlug}/`);
+    const names = new Set([
+      ...Object.keys(this.database.resources || {}),
+      ...Object.keys(this.database.savedMetadata?.resources || {}),
+    ]);
+    let deleted = await this.objects.deletePrefix(`plugin=${this.pluginSlug}/`);
+    for (const name of names) deleted += await this.objects.deletePrefix(`resource=${name}/plugin=${this.pluginSlug}/`);
+    return deleted;
+  }
+
+  async batchPut(items) {
+    const results = [];
+    for (const { key, data, options } of items) {
+      try {
+        await this.set(key, data, options);
+        results.push({ key, ok: true });
+      } catch (error) {
+        results.push({ key, ok: false, error });
+      }
+    }
+    return results;
+  }
+
+  async batchGet(keys) {
+    const results = [];
+    for (const key of keys) {
+      try {
+        results.push({ key, ok: true, data: await this.get(key) });
+      } catch (error) {
+        results.push({ key, ok: false, error });
+      }
+    }
+    return results;
+  }
+
+  async increment(key, amount = 1, options = {}) {
+    const value = ((await this.get(key))?.value || 0) + amount;
+    await this.set(key, { value }, options);
+    return value;
+  }
+
+  async decrement(key, amount = 1, options = {}) {
+    return this.increment(key, -amount, options);
+  }
+}
+
+module.exports = { PluginStorage, ObjectStore };

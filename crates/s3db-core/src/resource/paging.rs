@@ -56,14 +56,15 @@ impl Resource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::counted::Counted;
     use crate::storage::memory::MemoryStore;
     use crate::{Database, DatabaseOptions};
     use futures::executor::block_on;
     use serde_json::json;
     use std::sync::Arc;
 
-    fn resource_with(count: usize) -> (Arc<MemoryStore>, Arc<Resource>) {
-        let store = Arc::new(MemoryStore::new());
+    fn resource_with(count: usize) -> (Arc<Counted<MemoryStore>>, Arc<Resource>) {
+        let store = Arc::new(Counted::new(Arc::new(MemoryStore::new())));
         let db = Database::new(store.clone(), DatabaseOptions::default());
         block_on(db.connect()).unwrap();
         let config = json!({
@@ -132,7 +133,7 @@ mod tests {
         assert_eq!(error.kind, crate::ErrorKind::Partition);
     }
 
-    fn list_requests(store: &MemoryStore) -> u64 {
-        store.requests().snapshot().into_iter().find(|(name, _)| *name == "ListObjectsV2Command").map_or(0, |(_, n)| n)
+    fn list_requests(store: &Counted<MemoryStore>) -> u64 {
+        store.counts().snapshot().into_iter().find(|(name, _)| *name == "ListObjectsV2Command").map_or(0, |(_, n)| n)
     }
 }

@@ -385,22 +385,23 @@ mod tests {
 
     #[test]
     fn merged_for_update_previews_without_writing() {
+        use crate::storage::counted::Counted;
         use crate::storage::memory::MemoryStore;
         use crate::{Database, DatabaseOptions};
         use futures::executor::block_on;
-        let store = Arc::new(MemoryStore::new());
+        let store = Arc::new(Counted::new(Arc::new(MemoryStore::new())));
         let db = Database::new(store.clone(), DatabaseOptions::default());
         block_on(db.connect()).unwrap();
         let config = json!({"name": "people", "attributes": {"name": "string", "address": {"city": "string", "zip": "string"}}});
         let people = block_on(db.create_resource(&config)).unwrap();
         let doc = json!({"id": "p1", "name": "Ann", "address": {"city": "Porto", "zip": "4000"}});
         block_on(people.insert(doc.as_object().unwrap().clone())).unwrap();
-        let puts_before = store.requests().snapshot().into_iter().find(|(n, _)| *n == "PutObjectCommand").unwrap().1;
+        let puts_before = store.counts().snapshot().into_iter().find(|(n, _)| *n == "PutObjectCommand").unwrap().1;
 
         let patch = json!({"address": {"city": "Lisbon"}}).as_object().unwrap().clone();
         let merged = block_on(people.merged_for_update("p1", patch)).unwrap();
         assert_eq!(Value::Object(merged), json!({"id": "p1", "name": "Ann", "address": {"city": "Lisbon", "zip": "4000"}}));
-        let puts_after = store.requests().snapshot().into_iter().find(|(n, _)| *n == "PutObjectCommand").unwrap().1;
+        let puts_after = store.counts().snapshot().into_iter().find(|(n, _)| *n == "PutObjectCommand").unwrap().1;
         assert_eq!(puts_after, puts_before);
         assert_eq!(block_on(people.get("p1")).unwrap()["address"]["city"], "Porto");
         let missing = block_on(people.merged_for_update("nope", Map::new())).unwrap_err();

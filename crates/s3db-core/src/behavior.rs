@@ -1,8 +1,14 @@
 //! The five behaviors for S3's 2 KB metadata limit (storage-format §7, §8): how mapped fields
 //! are split between metadata and body on write, and merged back on read.
+//!
+//! Sizes are s3db.js's (UTF-8 bytes of each key and value text, before transport encoding) or,
+//! where larger, what the header really weighs once transport-encoded (`u:`/`b:` text of
+//! non-ASCII values, `true` for booleans): s3db.js's own measure lets such records through and
+//! S3 then refuses them. For ASCII text both measures agree, so the limits fall exactly where
+//! s3db.js puts them.
 
-use crate::codec::{metadata_text, Mapped};
-use crate::encoding::json;
+use crate::codec::{header_text, metadata_text, Mapped};
+use crate::encoding::{json, metadata};
 use crate::error::{Error, ErrorKind, Result};
 use serde_json::{json, Map, Value};
 
@@ -29,6 +35,11 @@ impl Behavior {
             "body-only" => Behavior::BodyOnly,
             other => return Err(Error::new(ErrorKind::Behavior, format!("Unknown behavior: {other}"))),
         })
+    }
+
+    /// s3db.js counts the record's id against the limit of an update only in these two.
+    pub fn counts_id_on_update(self) -> bool {
+        matches!(self, Behavior::UserManaged | Behavior::EnforceLimits)
     }
 
     pub fn name(self) -> &'static str {
@@ -79,9 +90,17 @@ fn value_size(value: &Value) -> usize {
     }
 }
 
-/// Σ value sizes + Σ key sizes.
-pub fn total_size(mapped: &Mapped) -> usize {
-    mapped.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+/// What one field costs against the limit: s3db.js's size, or the header's transport-encoded
+/// size when that is larger.
+fn field_cost(key: &str, value: &Value) -> usize {
+    let s3db = key.len() + value_size(value);
+    let wire = metadata::sanitize_key(key).len() + header_text(value).len();
+    s3db.max(wire)
+}
+
+/// Σ field costs: s3db.js's `calculateTotalSize` (value sizes + key sizes) for ASCII text.
+pub fn metadata_size(mapped: &Mapped) -> usize {
+    mapped.iter().map(|(k, v)| field_cost(k, v)).sum()
 }
 
 /// 2047 minus what s3db.js reserves: `_v`, sample timestamps, and the id when known.
@@ -115,7 +134,7 @@ fn only_version(mapped: &Mapped) -> Mapped {
 /// (Updates are written the same way as inserts: s3db.js 12.4's unbounded update metadata is
 /// rejected by S3.)
 fn user_managed(op: WriteOp, mapped: Mapped, limit: usize) -> Split {
-    let size = total_size(&mapped);
+    let size = metadata_size(&mapped);
     if size <= limit {
         return Split { metadata: mapped, body: None, exceeds_limit: None };
     }
@@ -130,7 +149,7 @@ fn user_managed(op: WriteOp, mapped: Mapped, limit: usize) -> Split {
 }
 
 fn enforce_limits(op: WriteOp, mapped: Mapped, limit: usize) -> Result<Split> {
-    let size = total_size(&mapped);
+    let size = metadata_size(&mapped);
     if size > limit {
         return Err(Error::new(
             ErrorKind::MetadataLimit,
@@ -153,61 +172,89 @@ fn by_size(mapped: &Mapped) -> Vec<(&String, &Value, usize)> {
     fields
 }
 
-/// Smallest fields first into metadata; from the first that does not fit, the rest go to the body.
+/// Smallest fields first into metadata; from the first that does not fit, the rest go to the
+/// body. Room for the `$overflow` flag is kept once the record overflows.
 fn body_overflow(mapped: Mapped, limit: usize) -> Split {
+    if metadata_size(&mapped) <= limit {
+        return Split { metadata: mapped, body: None, exceeds_limit: None };
+    }
     let mut metadata = only_version(&mapped);
-    let mut used = total_size(&metadata);
+    let mut used = metadata_size(&metadata) + field_cost("$overflow", &flag_value());
     let mut body = Map::new();
-    for (key, value, size) in by_size(&mapped) {
-        if body.is_empty() && used + key.len() + size <= limit {
-            used += key.len() + size;
+    for (key, value, _) in by_size(&mapped) {
+        let cost = field_cost(key, value);
+        if body.is_empty() && used + cost <= limit {
+            used += cost;
             metadata.insert(key.clone(), value.clone());
         } else {
             body.insert(key.clone(), value.clone());
         }
     }
-    if body.is_empty() {
-        return Split { metadata: json::js_key_order(metadata), body: None, exceeds_limit: None };
-    }
-    metadata.insert("$overflow".into(), Value::String("true".into()));
+    metadata.insert("$overflow".into(), flag_value());
     Split { metadata: json::js_key_order(metadata), body: Some(json::js_key_order(body)), exceeds_limit: None }
 }
 
-/// Longest prefix of `text` (whole chars) whose UTF-8 size is at most `budget`.
-fn cut_to_bytes(text: &str, budget: usize) -> String {
+/// Value of the `$overflow`/`$truncated` flags.
+fn flag_value() -> Value {
+    Value::String("true".into())
+}
+
+/// Longest prefix of `text` (whole chars) whose cost under `key` is at most `budget`, or
+/// `None` when not even the empty value fits. Starts from s3db.js's cut (UTF-8 bytes) and
+/// shrinks it while the transport encoding makes it too big.
+fn fitting_prefix(key: &str, text: &str, budget: usize) -> Option<String> {
+    let fits = |candidate: &str| field_cost(key, &Value::String(candidate.to_string())) <= budget;
+    if !fits("") {
+        return None;
+    }
     let mut end = 0;
     for (index, c) in text.char_indices() {
-        if index + c.len_utf8() > budget {
+        if key.len() + index + c.len_utf8() > budget {
             break;
         }
         end = index + c.len_utf8();
     }
-    text[..end].to_string()
+    if fits(&text[..end]) {
+        return Some(text[..end].to_string());
+    }
+    // Binary search on char boundaries: `lo` always fits, `hi` never does.
+    let boundaries: Vec<usize> = text[..end].char_indices().map(|(i, _)| i).chain([end]).collect();
+    let (mut lo, mut hi) = (0, boundaries.len() - 1);
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if fits(&text[..boundaries[mid]]) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(text[..boundaries[lo]].to_string())
 }
 
 /// Keeps the smallest fields whole, cuts the first that does not fit, drops the rest.
-/// Key sizes are counted, so the result always fits (s3db.js could loop forever here).
+/// Every size is counted, so the result always fits and the cut is found in a bounded number
+/// of steps (s3db.js could loop forever here).
 fn truncate_data(mapped: Mapped, limit: usize) -> Split {
-    const FLAG: usize = "$truncated".len() + "true".len();
+    let flag = field_cost("$truncated", &flag_value());
     let mut metadata = only_version(&mapped);
-    let mut used = total_size(&metadata);
+    let mut used = metadata_size(&metadata);
     let mut truncated = false;
-    for (key, value, size) in by_size(&mapped) {
-        if used + key.len() + size + FLAG <= limit {
-            used += key.len() + size;
+    for (key, value, _) in by_size(&mapped) {
+        let cost = field_cost(key, value);
+        if used + cost + flag <= limit {
+            used += cost;
             metadata.insert(key.clone(), value.clone());
             continue;
         }
-        let budget = limit.saturating_sub(used + key.len() + FLAG);
-        let cut = cut_to_bytes(&metadata_text(value), budget);
-        if used + key.len() + FLAG <= limit {
+        let budget = limit.saturating_sub(used + flag);
+        if let Some(cut) = fitting_prefix(key, &metadata_text(value), budget) {
             metadata.insert(key.clone(), Value::String(cut));
         }
         truncated = true;
         break;
     }
     if truncated {
-        metadata.insert("$truncated".into(), Value::String("true".into()));
+        metadata.insert("$truncated".into(), flag_value());
     }
     Split { metadata: json::js_key_order(metadata), body: None, exceeds_limit: None }
 }
@@ -257,7 +304,7 @@ mod tests {
     fn truncate_data_always_fits_even_where_s3db_loops() {
         let m = mapped(&[("0", "n"), ("1", &"a".repeat(1500)), ("2", &"b".repeat(1500)), ("3", "7")]);
         let s = split(Behavior::TruncateData, WriteOp::Insert, m, 2043).unwrap();
-        assert!(total_size(&s.metadata) <= 2043);
+        assert!(metadata_size(&s.metadata) <= 2043);
         assert_eq!(s.metadata["$truncated"], "true");
         assert_eq!(s.metadata["0"], "n");
     }

@@ -2,7 +2,7 @@
 //! the reverse (read), as storage-format §4 and §9 describe.
 
 use crate::crypto::{self, CryptoError};
-use crate::encoding::{base62, ip, json, jsnum};
+use crate::encoding::{base62, ip, json, jsnum, metadata};
 use crate::error::{Error, ErrorKind, Result};
 use crate::schema::{AttributeLayout, FieldKind};
 use serde_json::{Map, Value};
@@ -61,8 +61,21 @@ fn number_text(n: &serde_json::Number) -> String {
     }
 }
 
-/// JS `String(value)` for items of string arrays and secrets.
-fn js_string(value: &Value) -> String {
+/// A mapped value as its metadata header carries it (transport-encoded). The strings
+/// `null`/`undefined` are base64-wrapped so they are not read back as JS null/undefined
+/// (s3db.js decodes `b:` the same way).
+pub fn header_text(value: &Value) -> String {
+    use base64::Engine as _;
+    match value {
+        Value::String(s) if s == "null" || s == "undefined" => {
+            format!("b:{}", base64::engine::general_purpose::STANDARD.encode(s))
+        }
+        other => metadata::encode_value(&metadata_text(other)),
+    }
+}
+
+/// JS `String(value)` (arrays joined with `,`, objects `[object Object]`).
+pub fn js_string(value: &Value) -> String {
     match value {
         Value::Object(_) => "[object Object]".into(),
         Value::Array(items) => items.iter().map(|v| if v.is_null() { String::new() } else { js_string(v) }).collect::<Vec<_>>().join(","),

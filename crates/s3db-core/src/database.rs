@@ -4,10 +4,10 @@ use crate::catalog::{Catalog, CATALOG_KEY};
 use crate::clock::{system_clock, Clock};
 use crate::context::StoreContext;
 use crate::error::{Error, ErrorKind, Result};
-use crate::resource::{Resource, ResourceDefinition, ResourceState};
+use crate::resource::{version_layouts, Resource, ResourceDefinition, ResourceState, VersionLayouts};
 use crate::storage::{ObjectStore, PutRequest};
 use parking_lot::RwLock;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -20,6 +20,10 @@ pub struct DatabaseOptions {
     pub passphrase: String,
     pub parallelism: usize,
     pub clock: Clock,
+    /// `versioningEnabled`: every resource gets the `byVersion` partition.
+    pub versioning_enabled: bool,
+    /// `strictValidation`: partitions must name existing fields (resources may override it).
+    pub strict_validation: bool,
 }
 
 impl Default for DatabaseOptions {
@@ -30,19 +34,51 @@ impl Default for DatabaseOptions {
             passphrase: DEFAULT_PASSPHRASE.into(),
             parallelism: DEFAULT_PARALLELISM,
             clock: system_clock(),
+            versioning_enabled: false,
+            strict_validation: true,
         }
     }
 }
 
 /// What `connect` found.
 pub struct ConnectReport {
-    /// Repairs made to a damaged catalogue (s3db.js `metadataHealed.healingLog`).
+    /// Repairs made to a damaged catalogue (s3db.js `metadataHealed.healingLog`), and
+    /// resources that could not be loaded (their entries are left in the catalogue).
     pub healing_log: Vec<String>,
+}
+
+/// `resourceExistsWithSameHash`: a definition compared with the loaded resource of that name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HashCheck {
+    pub exists: bool,
+    pub same_hash: bool,
+    pub hash: String,
+    pub existing_hash: Option<String>,
+}
+
+impl HashCheck {
+    pub fn to_json(&self) -> Value {
+        let mut out = json!({"exists": self.exists, "sameHash": self.same_hash, "hash": self.hash});
+        if let Some(existing) = &self.existing_hash {
+            out["existingHash"] = json!(existing);
+        }
+        out
+    }
+}
+
+/// A resource whose catalogue version moved when the catalogue was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionChange {
+    pub resource: String,
+    pub old_version: String,
+    pub new_version: String,
 }
 
 pub struct Database {
     ctx: Arc<StoreContext>,
     passphrase: String,
+    versioning_enabled: bool,
+    strict_validation: bool,
     catalog: tokio::sync::Mutex<Option<Catalog>>,
     resources: RwLock<BTreeMap<String, Arc<Resource>>>,
 }
@@ -59,6 +95,8 @@ impl Database {
         Self {
             ctx: Arc::new(ctx),
             passphrase: options.passphrase,
+            versioning_enabled: options.versioning_enabled,
+            strict_validation: options.strict_validation,
             catalog: tokio::sync::Mutex::new(None),
             resources: RwLock::new(BTreeMap::new()),
         }
@@ -72,21 +110,22 @@ impl Database {
         &self.ctx.key_prefix
     }
 
-    /// Reads (or creates) `s3db.json`, repairs it if needed, and loads every resource in it.
+    /// Reads (or creates) `s3db.json`, heals it if needed (rewriting it only then), and loads
+    /// every resource in it.
     pub async fn connect(&self) -> Result<ConnectReport> {
         let mut guard = self.catalog.lock().await;
         let now = self.ctx.now_iso();
         let key = self.ctx.key(CATALOG_KEY);
-        let (mut catalog, healing_log, rewrite) = match self.ctx.store.get(&key).await? {
+        let (mut catalog, mut healing_log, rewrite) = match self.ctx.store.get(&key).await? {
             None => (Catalog::blank(&now), Vec::new(), true),
             Some(object) => {
                 let text = String::from_utf8_lossy(&object.body);
                 let loaded = Catalog::load(&text, &now);
-                if loaded.unreadable {
-                    self.back_up_unreadable(&object.body).await?;
+                if loaded.backup {
+                    self.back_up(&object.body).await?;
                 }
-                let rewrite = !loaded.repairs.is_empty();
-                (loaded.catalog, loaded.repairs, rewrite)
+                let rewrite = loaded.needs_rewrite();
+                (loaded.catalog, loaded.healing_log, rewrite)
             }
         };
         if rewrite {
@@ -94,21 +133,37 @@ impl Database {
         }
         let mut loaded = BTreeMap::new();
         for name in catalog.resources().keys() {
-            let Some((version, entry)) = catalog.current_version(name) else { continue };
-            let top = catalog.resources()[name].get("partitions");
-            let definition = ResourceDefinition::from_catalog(name, entry, top)?;
-            let state = ResourceState::new(definition, version, &self.passphrase)?;
-            loaded.insert(name.clone(), Arc::new(Resource::new(self.ctx.clone(), state)));
+            match self.load_resource(&catalog, name) {
+                Ok(resource) => {
+                    loaded.insert(name.clone(), resource);
+                }
+                Err(error) => healing_log.push(format!(
+                    "Resource {name}: could not be loaded ({}); its definition is kept in s3db.json",
+                    error.message
+                )),
+            }
         }
         *self.resources.write() = loaded;
         *guard = Some(catalog);
         Ok(ConnectReport { healing_log })
     }
 
-    async fn back_up_unreadable(&self, raw: &[u8]) -> Result<()> {
+    fn load_resource(&self, catalog: &Catalog, name: &str) -> Result<Arc<Resource>> {
+        let (version, entry) = catalog
+            .current_version(name)
+            .ok_or_else(|| Error::new(ErrorKind::Database, format!("resource '{name}' has no current version")))?;
+        let top = catalog.resources()[name].get("partitions");
+        let definition = ResourceDefinition::from_catalog(name, entry, top, self.versioning_enabled)?;
+        let state = ResourceState::new(definition, version, &self.passphrase, history(catalog, name))?;
+        Ok(Arc::new(Resource::new(self.ctx.clone(), state)))
+    }
+
+    /// Keeps the unreadable or damaged catalogue text next to it before it is replaced.
+    async fn back_up(&self, raw: &[u8]) -> Result<()> {
         let stamp = self.ctx.now_iso().replace([':', '.'], "-");
         let key = self.ctx.key(&format!("{CATALOG_KEY}.corrupted.{stamp}.backup"));
-        self.ctx.store.put(PutRequest { key, body: raw.to_vec(), ..Default::default() }).await?;
+        let content_type = Some("application/json".to_string());
+        self.ctx.store.put(PutRequest { key, body: raw.to_vec(), content_type, ..Default::default() }).await?;
         Ok(())
     }
 
@@ -124,22 +179,40 @@ impl Database {
         Ok(())
     }
 
-    /// Creates a resource, or redefines an existing one; the catalogue is rewritten only when
-    /// the definition hash changed.
-    pub async fn create_resource(&self, config: &Value) -> Result<Arc<Resource>> {
-        let definition = ResourceDefinition::from_json(config)?;
-        let mut guard = self.catalog.lock().await;
-        let Some(catalog) = guard.as_mut() else {
-            return Err(Error::new(ErrorKind::Database, "Database is not connected: call connect() first"));
-        };
-        let now = self.ctx.now_iso();
-        let (version, changed) = catalog.upsert_resource(&definition.name, &definition.version_spec(), &now);
-        let name = definition.name.clone();
-        let state = ResourceState::new(definition, version, &self.passphrase)?;
-        if changed {
-            self.write_catalog(catalog).await?;
+    /// A createResource config with the database's defaults for what it leaves out.
+    fn definition(&self, config: &Value) -> Result<ResourceDefinition> {
+        let mut config = config.clone();
+        if let Some(map) = config.as_object_mut() {
+            map.entry("strictValidation").or_insert(json!(self.strict_validation));
+            map.insert("versioningEnabled".into(), json!(self.versioning_enabled));
         }
+        ResourceDefinition::from_json(&config)
+    }
+
+    fn not_connected() -> Error {
+        Error::new(ErrorKind::Database, "Database is not connected: call connect() first")
+    }
+
+    /// Creates a resource, or redefines an existing one; the catalogue is rewritten only when
+    /// the definition hash changed (a new version `v<N+1>`). Nothing is written when the
+    /// definition does not compile.
+    pub async fn create_resource(&self, config: &Value) -> Result<Arc<Resource>> {
+        let mut definition = self.definition(config)?;
+        let mut guard = self.catalog.lock().await;
+        let catalog = guard.as_mut().ok_or_else(Self::not_connected)?;
+        let name = definition.name.clone();
         let existing = self.resources.read().get(&name).cloned();
+        if existing.is_none() {
+            definition.cache.get_or_insert(false);
+        }
+        let now = self.ctx.now_iso();
+        let mut next = catalog.clone();
+        let (version, changed) = next.upsert_resource(&name, &definition.version_spec(), &now);
+        let state = ResourceState::new(definition, version, &self.passphrase, history(&next, &name))?;
+        if changed {
+            self.write_catalog(&mut next).await?;
+        }
+        *catalog = next;
         let resource = match existing {
             Some(resource) => {
                 resource.replace_state(state);
@@ -152,6 +225,64 @@ impl Database {
             }
         };
         Ok(resource)
+    }
+
+    /// Compares a definition's hash with the loaded resource of the same name.
+    pub fn check_hash(&self, config: &Value) -> Result<HashCheck> {
+        let definition = self.definition(config)?;
+        let hash = definition.version_spec().definition_hash();
+        let Some(existing) = self.resource(&definition.name) else {
+            return Ok(HashCheck { exists: false, same_hash: false, hash, existing_hash: None });
+        };
+        let existing_hash = existing.state().definition.version_spec().definition_hash();
+        Ok(HashCheck { exists: true, same_hash: existing_hash == hash, hash, existing_hash: Some(existing_hash) })
+    }
+
+    /// The loaded resource when its definition hash equals `config`'s (nothing written, nothing
+    /// reconfigured); otherwise `create_resource`. The flag tells whether it was (re)defined.
+    pub async fn create_resource_if_not_exists(&self, config: &Value) -> Result<(Arc<Resource>, bool)> {
+        let check = self.check_hash(config)?;
+        if check.same_hash {
+            let name = config.get("name").and_then(Value::as_str).unwrap_or_default();
+            if let Some(existing) = self.resource(name) {
+                return Ok((existing, false));
+            }
+        }
+        Ok((self.create_resource(config).await?, true))
+    }
+
+    /// `uploadMetadataFile`: writes the catalogue with every resource's current definition,
+    /// adding a version for each whose hash changed (e.g. after `removeOrphanedPartitions`).
+    pub async fn upload_metadata(&self) -> Result<Vec<VersionChange>> {
+        let mut guard = self.catalog.lock().await;
+        let catalog = guard.as_mut().ok_or_else(Self::not_connected)?;
+        let now = self.ctx.now_iso();
+        let mut next = catalog.clone();
+        let resources: Vec<Arc<Resource>> = self.resources.read().values().cloned().collect();
+        let mut moved = Vec::new();
+        for resource in &resources {
+            let state = resource.state();
+            let name = &state.definition.name;
+            let (version, _) = next.upsert_resource(name, &state.definition.version_spec(), &now);
+            if version != state.version {
+                moved.push((resource.clone(), state.version.clone(), version));
+            }
+        }
+        let mut changes = Vec::new();
+        let mut states = Vec::new();
+        for (resource, old_version, new_version) in moved {
+            let state = resource.state();
+            let name = state.definition.name.clone();
+            let history = history(&next, &name);
+            states.push((resource, ResourceState::new(state.definition.clone(), new_version.clone(), &self.passphrase, history)?));
+            changes.push(VersionChange { resource: name, old_version, new_version });
+        }
+        self.write_catalog(&mut next).await?;
+        *catalog = next;
+        for (resource, state) in states {
+            resource.replace_state(state);
+        }
+        Ok(changes)
     }
 
     pub fn resource(&self, name: &str) -> Option<Arc<Resource>> {
@@ -172,4 +303,9 @@ impl Database {
         *self.catalog.lock().await = None;
         self.resources.write().clear();
     }
+}
+
+/// Layouts of every catalogue version of a resource.
+fn history(catalog: &Catalog, name: &str) -> Arc<VersionLayouts> {
+    Arc::new(version_layouts(catalog.versions(name)))
 }

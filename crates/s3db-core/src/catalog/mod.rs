@@ -1,5 +1,9 @@
-//! The `s3db.json` catalogue (storage-format §2): its structure, the definition hash, version
-//! bumps, and loading with repairs.
+//! The `s3db.json` catalogue (storage-format §2): its structure, the definition hash and
+//! version bumps. Loading and healing are in `heal`.
+
+mod heal;
+
+pub use heal::Loaded;
 
 use crate::encoding::json;
 use serde_json::{json, Map, Value};
@@ -19,7 +23,9 @@ pub struct VersionSpec {
     pub paranoid: bool,
     pub all_nested_objects_optional: bool,
     pub auto_decrypt: bool,
-    pub cache: bool,
+    /// `None` leaves `cache` out of the entry, as s3db.js does when a resource is redefined
+    /// without a `cache` option.
+    pub cache: Option<bool>,
     pub async_events: bool,
     /// Hooks as s3db.js serialises them (`{"beforeInsert": [null]}`).
     pub hooks: Map<String, Value>,
@@ -48,7 +54,7 @@ impl VersionSpec {
 
     fn entry(&self, hash: String, created_at: &str) -> Value {
         let id_generator = if self.custom_id_generator { json!("custom_function") } else { json!(self.id_size) };
-        json!({
+        let mut entry = json!({
             "hash": hash,
             "attributes": self.attributes,
             "behavior": self.behavior,
@@ -63,7 +69,11 @@ impl VersionSpec {
             "idSize": self.id_size,
             "idGenerator": id_generator,
             "createdAt": created_at,
-        })
+        });
+        if self.cache.is_none() {
+            entry.as_object_mut().expect("object").remove("cache");
+        }
+        entry
     }
 }
 
@@ -71,15 +81,6 @@ impl VersionSpec {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub doc: Map<String, Value>,
-}
-
-/// Result of reading `s3db.json`.
-pub struct Loaded {
-    pub catalog: Catalog,
-    /// Repairs made; non-empty means the catalogue should be rewritten.
-    pub repairs: Vec<String>,
-    /// The raw text could not be parsed and must be backed up before it is replaced.
-    pub unreadable: bool,
 }
 
 impl Catalog {
@@ -93,68 +94,9 @@ impl Catalog {
         Catalog { doc: into_map(doc) }
     }
 
-    /// Parses a stored catalogue, repairing what s3db.js 12.4 repairs.
+    /// Parses a stored catalogue, healing what s3db.js 12.4 heals.
     pub fn load(text: &str, now: &str) -> Loaded {
-        let parsed = serde_json::from_str::<Value>(text).ok().and_then(|v| match v {
-            Value::Object(map) => Some(map),
-            _ => None,
-        });
-        let Some(doc) = parsed else {
-            return Loaded {
-                catalog: Catalog::blank(now),
-                repairs: vec!["catalogue is not valid JSON; replaced by a blank one".into()],
-                unreadable: true,
-            };
-        };
-        let mut catalog = Catalog { doc };
-        let repairs = catalog.repair(now);
-        Loaded { catalog, repairs, unreadable: false }
-    }
-
-    fn repair(&mut self, now: &str) -> Vec<String> {
-        let mut repairs = Vec::new();
-        match self.doc.get("version") {
-            Some(Value::String(_)) => {}
-            Some(Value::Number(n)) => {
-                let text = n.to_string();
-                self.doc.insert("version".into(), Value::String(text));
-                repairs.push("version coerced to a string".into());
-            }
-            _ => {
-                self.doc.insert("version".into(), json!("1"));
-                repairs.push("missing version set to \"1\"".into());
-            }
-        }
-        match self.doc.get("s3dbVersion") {
-            Some(Value::String(_)) => {}
-            Some(other) if !other.is_null() => {
-                let text = json::stringify(other).trim_matches('"').to_string();
-                self.doc.insert("s3dbVersion".into(), Value::String(text));
-                repairs.push("s3dbVersion coerced to a string".into());
-            }
-            _ => {
-                self.doc.insert("s3dbVersion".into(), json!(S3DB_VERSION));
-                repairs.push("missing s3dbVersion added".into());
-            }
-        }
-        if !matches!(self.doc.get("lastUpdated"), Some(Value::String(_))) {
-            self.doc.insert("lastUpdated".into(), json!(now));
-            repairs.push("missing lastUpdated added".into());
-        }
-        if !matches!(self.doc.get("resources"), Some(Value::Object(_))) {
-            self.doc.insert("resources".into(), json!({}));
-            repairs.push("invalid resources replaced by {}".into());
-        }
-        let resources = self.doc.get_mut("resources").and_then(Value::as_object_mut).expect("resources is an object");
-        let names: Vec<String> = resources.keys().cloned().collect();
-        for name in names {
-            let keep = repair_resource(&name, resources.get_mut(&name).expect("listed"), &mut repairs);
-            if !keep {
-                resources.remove(&name);
-                repairs.push(format!("resource '{name}' has no usable attributes and was dropped"));
-            }
-        }
-        repairs
+        heal::load(text, now)
     }
 
     pub fn resources(&self) -> &Map<String, Value> {
@@ -171,6 +113,19 @@ impl Catalog {
         let current = entry.get("currentVersion")?.as_str()?.to_string();
         let version = entry.get("versions")?.as_object()?.get(&current)?.as_object()?;
         Some((current, version))
+    }
+
+    /// Every version entry of a resource (`v1` → entry), in catalogue order.
+    pub fn versions(&self, resource: &str) -> Vec<(&str, &Map<String, Value>)> {
+        let Some(versions) = self.resources().get(resource).and_then(|r| r.get("versions")).and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        versions.iter().filter_map(|(name, entry)| Some((name.as_str(), entry.as_object()?))).collect()
+    }
+
+    /// The hash stored for the current version of a resource.
+    pub fn current_hash(&self, resource: &str) -> Option<&str> {
+        self.current_version(resource)?.1.get("hash")?.as_str()
     }
 
     /// Records a definition. Returns the version name it is stored under and whether the
@@ -222,60 +177,6 @@ fn next_version(versions: &Map<String, Value>) -> String {
     format!("v{}", max + 1)
 }
 
-/// Repairs one resource entry in place; `false` means it is unusable and should be dropped.
-fn repair_resource(name: &str, entry: &mut Value, repairs: &mut Vec<String>) -> bool {
-    let Some(entry) = entry.as_object_mut() else { return false };
-    if !matches!(entry.get("versions"), Some(Value::Object(_))) {
-        entry.insert("versions".into(), json!({}));
-        repairs.push(format!("resource '{name}': missing versions"));
-    }
-    if !matches!(entry.get("partitions"), Some(Value::Object(_))) {
-        entry.insert("partitions".into(), json!({}));
-        repairs.push(format!("resource '{name}': missing partitions"));
-    }
-    let versions = entry.get("versions").and_then(Value::as_object).expect("just set");
-    let current = entry.get("currentVersion").and_then(Value::as_str).map(str::to_string);
-    let usable = |v: &str| {
-        versions.get(v).and_then(|e| e.get("attributes")).and_then(Value::as_object).is_some_and(|a| !a.is_empty())
-    };
-    let chosen = match current {
-        Some(v) if usable(&v) => v,
-        other => {
-            let Some(first) = versions.keys().find(|k| usable(k)).cloned() else { return false };
-            repairs.push(format!(
-                "resource '{name}': current version {} replaced by {first}",
-                other.unwrap_or_else(|| "(missing)".into())
-            ));
-            first
-        }
-    };
-    entry.insert("currentVersion".into(), Value::String(chosen.clone()));
-    if let Some(hooks) = entry
-        .get_mut("versions")
-        .and_then(|v| v.get_mut(&chosen))
-        .and_then(Value::as_object_mut)
-        .and_then(|e| e.get_mut("hooks"))
-    {
-        repair_hooks(name, hooks, repairs);
-    }
-    true
-}
-
-/// Hooks must be an object of arrays. Functions are stored as `null` by s3db.js; those
-/// placeholders are kept as they are (rewriting them would change the catalogue on every connect).
-fn repair_hooks(name: &str, hooks: &mut Value, repairs: &mut Vec<String>) {
-    let Some(map) = hooks.as_object_mut() else {
-        *hooks = json!({});
-        repairs.push(format!("resource '{name}': invalid hooks replaced by {{}}"));
-        return;
-    };
-    let invalid: Vec<String> = map.iter().filter(|(_, v)| !v.is_array()).map(|(k, _)| k.clone()).collect();
-    for key in invalid {
-        map.remove(&key);
-        repairs.push(format!("resource '{name}': hooks.{key} was not an array"));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,7 +190,7 @@ mod tests {
             paranoid: true,
             all_nested_objects_optional: true,
             auto_decrypt: true,
-            cache: false,
+            cache: Some(false),
             async_events: true,
             hooks: Map::new(),
             id_size: 22,
@@ -311,21 +212,17 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_catalogue_becomes_blank() {
-        let loaded = Catalog::load("{not json", "now");
-        assert!(loaded.unreadable);
-        assert!(loaded.catalog.resources().is_empty());
-    }
-
-    #[test]
-    fn structural_repairs() {
-        let text = r#"{"version": 1, "resources": {"a": {"currentVersion": "v9", "versions": {"v1": {"attributes": {"x": "string"}, "hooks": null}}}, "b": {"versions": {}}}}"#;
-        let loaded = Catalog::load(text, "now");
-        assert!(!loaded.unreadable);
-        assert!(!loaded.repairs.is_empty());
-        let c = &loaded.catalog;
-        assert_eq!(c.doc["version"], "1");
-        assert_eq!(c.current_version("a").unwrap().0, "v1");
-        assert!(c.resources().get("b").is_none());
+    fn a_redefinition_without_cache_leaves_it_out() {
+        let now = "2025-01-02T03:04:05.678Z";
+        let mut catalog = Catalog::blank(now);
+        catalog.upsert_resource("r", &spec(json!({"name": "string"})), now);
+        let mut redefined = spec(json!({"name": "string", "age": "number"}));
+        redefined.cache = None;
+        catalog.upsert_resource("r", &redefined, now);
+        let versions = catalog.versions("r");
+        assert_eq!(versions.len(), 2);
+        assert_eq!(versions[0].1["cache"], false);
+        assert!(!versions[1].1.contains_key("cache"));
+        assert_eq!(catalog.current_hash("r"), Some(redefined.definition_hash().as_str()));
     }
 }

@@ -231,10 +231,15 @@ fn fitting_prefix(key: &str, text: &str, budget: usize) -> Option<String> {
     Some(text[..boundaries[lo]].to_string())
 }
 
-/// Keeps the smallest fields whole, cuts the first that does not fit, drops the rest.
+/// A record that fits is kept whole; otherwise the smallest fields are kept whole, the first
+/// that does not fit is cut, the rest are dropped.
 /// Every size is counted, so the result always fits and the cut is found in a bounded number
 /// of steps (s3db.js could loop forever here).
 fn truncate_data(mapped: Mapped, limit: usize) -> Split {
+    if metadata_size(&mapped) <= limit {
+        // Nothing to cut (s3db.js still reserves room for the flag and may cut here).
+        return Split { metadata: mapped, body: None, exceeds_limit: None };
+    }
     let flag = field_cost("$truncated", &flag_value());
     let mut metadata = only_version(&mapped);
     let mut used = metadata_size(&metadata);
@@ -281,41 +286,165 @@ mod tests {
         assert_eq!(effective_limit("v1", true, None), 1977);
     }
 
-    #[test]
-    fn enforce_limits_edge_is_exact() {
-        // {name: "x", bio} on v1: 1 + bio + 2 ("v1") + keys 4 = 2043 at most.
-        let fits = mapped(&[("0", "x"), ("1", &"b".repeat(2036))]);
-        assert!(split(Behavior::EnforceLimits, WriteOp::Insert, fits, 2043).is_ok());
-        let over = mapped(&[("0", "x"), ("1", &"b".repeat(2037))]);
-        let err = split(Behavior::EnforceLimits, WriteOp::Insert, over, 2043).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::MetadataLimit);
+    /// `{name, bio}` on v1 (keys `0`, `1`); limit 2043 = 2047 − `_v` + `v1`.
+    fn record(name: &str, bio: &str) -> Mapped {
+        mapped(&[("0", name), ("1", bio)])
+    }
+
+    const LIMIT: usize = 2043;
+
+    /// Records at the edge: ASCII just under (2042), exactly at (2043) and just over (2044);
+    /// then multi-byte text exactly at the limit once transport-encoded (`é` is 2 UTF-8 bytes
+    /// but its header is base64: 762 × `é` weigh 2034 bytes on the wire, not 1524), and one
+    /// `é` more.
+    fn edge_cases() -> Vec<(&'static str, Mapped, bool)> {
+        let under = record("x", &"b".repeat(2035));
+        let at = record("x", &"b".repeat(2036));
+        let over = record("x", &"b".repeat(2037));
+        let multibyte_at = record("xyz", &"é".repeat(762));
+        let multibyte_over = record("xyz", &"é".repeat(763));
+        assert_eq!(metadata_size(&under), LIMIT - 1);
+        assert_eq!(metadata_size(&at), LIMIT);
+        assert_eq!(metadata_size(&over), LIMIT + 1);
+        assert_eq!(metadata_size(&multibyte_at), LIMIT);
+        assert!(metadata_size(&multibyte_over) > LIMIT);
+        vec![
+            ("just under", under, true),
+            ("exactly at", at, true),
+            ("just over", over, false),
+            ("multi-byte exactly at", multibyte_at, true),
+            ("multi-byte just over", multibyte_over, false),
+        ]
+    }
+
+    /// Bytes the metadata headers of a split weigh on the wire (what S3 limits).
+    fn wire_size(metadata: &Mapped) -> usize {
+        metadata.iter().map(|(k, v)| metadata::sanitize_key(k).len() + header_text(v).len()).sum()
     }
 
     #[test]
-    fn user_managed_moves_everything_to_the_body_when_over() {
-        let over = mapped(&[("0", "x"), ("1", &"b".repeat(2037))]);
-        let s = split(Behavior::UserManaged, WriteOp::Insert, over, 2043).unwrap();
-        assert_eq!(s.metadata.len(), 1);
-        assert_eq!(s.body.unwrap().len(), 3);
-        assert!(s.exceeds_limit.is_some());
+    fn sizes_are_s3db_sizes_for_ascii_and_wire_sizes_for_other_text() {
+        assert_eq!(metadata_size(&record("x", "abc")), 1 + 1 + 1 + 3 + 2 + 2);
+        // `é` counts 2 UTF-8 bytes in s3db.js; its header is `b:w6k=` (6 bytes).
+        assert_eq!(metadata_size(&record("x", "é")), 2 + 1 + 6 + 4);
+        // Booleans count 1 in s3db.js but are written `true`.
+        let mut with_bool = record("x", "");
+        with_bool.insert("2".into(), Value::Bool(true));
+        assert_eq!(metadata_size(&with_bool), 2 + 1 + 4 + 1 + 4);
     }
 
     #[test]
-    fn truncate_data_always_fits_even_where_s3db_loops() {
-        let m = mapped(&[("0", "n"), ("1", &"a".repeat(1500)), ("2", &"b".repeat(1500)), ("3", "7")]);
-        let s = split(Behavior::TruncateData, WriteOp::Insert, m, 2043).unwrap();
-        assert!(metadata_size(&s.metadata) <= 2043);
+    fn enforce_limits_at_the_edge() {
+        for (case, record, fits) in edge_cases() {
+            let outcome = split(Behavior::EnforceLimits, WriteOp::Insert, record.clone(), LIMIT);
+            match outcome {
+                Ok(s) => {
+                    assert!(fits, "{case}: accepted");
+                    assert_eq!(s.metadata, record, "{case}: everything in metadata");
+                    assert!(s.body.is_none());
+                }
+                Err(err) => {
+                    assert!(!fits, "{case}: refused");
+                    assert_eq!(err.kind, ErrorKind::MetadataLimit);
+                    assert_eq!(err.message, "Metadata size exceeds 2KB limit on insert");
+                    assert_eq!(err.details["totalSize"], metadata_size(&record));
+                    assert_eq!(err.details["effectiveLimit"], LIMIT);
+                    assert_eq!(err.details["limit"], METADATA_LIMIT);
+                    assert_eq!(err.details["excess"], metadata_size(&record) - LIMIT);
+                }
+            }
+        }
+        let over = record("x", &"b".repeat(2037));
+        let err = split(Behavior::EnforceLimits, WriteOp::Update, over, LIMIT).unwrap_err();
+        assert_eq!(err.message, "Metadata size exceeds 2KB limit on update");
+    }
+
+    #[test]
+    fn user_managed_at_the_edge() {
+        for (case, record, fits) in edge_cases() {
+            let s = split(Behavior::UserManaged, WriteOp::Insert, record.clone(), LIMIT).unwrap();
+            if fits {
+                assert_eq!(s.metadata, record, "{case}");
+                assert!(s.body.is_none() && s.exceeds_limit.is_none(), "{case}");
+            } else {
+                assert_eq!(s.metadata.keys().collect::<Vec<_>>(), vec!["_v"], "{case}");
+                assert_eq!(s.body.as_ref(), Some(&record), "{case}: every field (and _v) in the body");
+                let event = s.exceeds_limit.expect("exceedsLimit");
+                let size = metadata_size(&record);
+                assert_eq!(event["totalSize"], size);
+                assert_eq!(event["limit"], 2047);
+                assert_eq!(event["effectiveLimit"], LIMIT);
+                assert_eq!(event["excess"], size - LIMIT);
+                assert_eq!(event["operation"], "insert");
+            }
+        }
+    }
+
+    #[test]
+    fn truncate_data_at_the_edge() {
+        for (case, record, fits) in edge_cases() {
+            let s = split(Behavior::TruncateData, WriteOp::Insert, record.clone(), LIMIT).unwrap();
+            assert!(s.body.is_none(), "{case}");
+            assert!(wire_size(&s.metadata) <= LIMIT, "{case}: fits on the wire");
+            assert!(metadata_size(&s.metadata) <= LIMIT, "{case}");
+            let bio = s.metadata["1"].as_str().unwrap();
+            let original = record["1"].as_str().unwrap();
+            assert!(original.starts_with(bio), "{case}: a prefix of the value");
+            if fits {
+                assert_eq!(s.metadata, record, "{case}: kept whole, no flag");
+            } else {
+                assert_eq!(s.metadata["$truncated"], "true", "{case}");
+                assert!(bio.len() < original.len(), "{case}");
+                // As long as possible: one more character would not fit.
+                let next = original[bio.len()..].chars().next().unwrap();
+                let mut longer = s.metadata.clone();
+                longer.insert("1".into(), Value::String(format!("{bio}{next}")));
+                assert!(metadata_size(&longer) > LIMIT, "{case}: cut to the longest fitting prefix");
+            }
+        }
+    }
+
+    #[test]
+    fn body_overflow_at_the_edge() {
+        for (case, record, fits) in edge_cases() {
+            let s = split(Behavior::BodyOverflow, WriteOp::Insert, record.clone(), LIMIT).unwrap();
+            assert!(wire_size(&s.metadata) <= LIMIT, "{case}: metadata fits on the wire");
+            if fits {
+                assert_eq!(s.metadata, record, "{case}");
+                assert!(s.body.is_none(), "{case}");
+            } else {
+                assert_eq!(s.metadata["$overflow"], "true", "{case}");
+                assert_eq!(s.metadata["0"], record["0"], "{case}: the small field stays");
+                assert_eq!(s.body.unwrap()["1"], record["1"], "{case}: the big one moves whole");
+            }
+        }
+    }
+
+    #[test]
+    fn body_only_ignores_the_limit() {
+        for (case, record, _) in edge_cases() {
+            let s = split(Behavior::BodyOnly, WriteOp::Insert, record.clone(), LIMIT).unwrap();
+            assert_eq!(s.metadata.keys().collect::<Vec<_>>(), vec!["_v"], "{case}");
+            assert_eq!(s.body.as_ref(), Some(&record), "{case}");
+        }
+    }
+
+    #[test]
+    fn truncate_data_never_loops_on_multibyte_or_many_fields() {
+        let many: Vec<(String, String)> = (0..40).map(|i| (format!("{i}"), "日本語テキスト".repeat(20))).collect();
+        let fields: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let s = split(Behavior::TruncateData, WriteOp::Insert, mapped(&fields), LIMIT).unwrap();
+        assert!(wire_size(&s.metadata) <= LIMIT);
         assert_eq!(s.metadata["$truncated"], "true");
-        assert_eq!(s.metadata["0"], "n");
     }
 
     #[test]
-    fn body_overflow_keeps_small_fields_in_metadata() {
-        let m = mapped(&[("0", "title"), ("1", &"c".repeat(3000)), ("2", "tag")]);
-        let s = split(Behavior::BodyOverflow, WriteOp::Insert, m, 2043).unwrap();
-        assert_eq!(s.metadata["0"], "title");
-        assert_eq!(s.metadata["$overflow"], "true");
-        assert!(s.body.unwrap().contains_key("1"));
+    fn only_user_managed_and_enforce_limits_count_the_id_on_update() {
+        assert!(Behavior::UserManaged.counts_id_on_update());
+        assert!(Behavior::EnforceLimits.counts_id_on_update());
+        assert!(!Behavior::TruncateData.counts_id_on_update());
+        assert!(!Behavior::BodyOverflow.counts_id_on_update());
+        assert_eq!(effective_limit("v1", false, Some("e1")), 2043 - 4);
     }
 
     #[test]

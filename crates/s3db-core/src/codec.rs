@@ -187,6 +187,15 @@ pub fn unmap_record(ctx: &ReadContext<'_>, fields: Vec<(String, Value)>) -> Resu
             None => ctx.layout.path_of(&key).unwrap_or(&key),
         };
         let value = match raw {
+            Value::String(text) if ctx.auto_decrypt && !text.is_empty() && ctx.layout.kind_of(path) == FieldKind::Secret => {
+                match decrypt_field(ctx.passphrase, path, &text)?.as_str() {
+                    // s3db.js decrypts these plaintexts to JS undefined/null (19.x writes an
+                    // encrypted "undefined" for absent optional secrets).
+                    "undefined" => continue,
+                    "null" => Value::Null,
+                    plain => Value::String(plain.to_string()),
+                }
+            }
             Value::String(text) => decode_text(ctx, path, text)?,
             other => other,
         };
@@ -217,7 +226,6 @@ fn decode_text(ctx: &ReadContext<'_>, path: &str, owned: String) -> Result<Value
             Value::Array(base62::decode_fixed_point_batch(text, precision).into_iter().map(number).collect())
         }
         FixedPointArray { .. } => json_array(text).unwrap_or_else(|| split_numbers(text, base62::decode_decimal)),
-        Secret if ctx.auto_decrypt => Value::String(decrypt_field(ctx.passphrase, path, text)?),
         Ip4 => ip::decode_ipv4(text).map(Value::String).unwrap_or_else(keep),
         Ip6 => ip::decode_ipv6(text).map(Value::String).unwrap_or_else(keep),
         Money { decimals } if text.starts_with('$') => number(base62::decode_money(text, decimals)),

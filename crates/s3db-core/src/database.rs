@@ -309,3 +309,142 @@ impl Database {
 fn history(catalog: &Catalog, name: &str) -> Arc<VersionLayouts> {
     Arc::new(version_layouts(catalog.versions(name)))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{connected, FaultyStore};
+    use futures::executor::block_on;
+    use serde_json::{json, Map, Value};
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn puts(store: &FaultyStore) -> u64 {
+        store.inner.requests().put.load(Ordering::Relaxed)
+    }
+
+    fn user_fields(record: &Map<String, Value>) -> Value {
+        Value::Object(record.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
+
+    #[test]
+    fn records_decode_with_the_attribute_map_of_their_version() {
+        let store = Arc::new(FaultyStore::default());
+        let db = connected(store.clone(), false);
+        let v1 = json!({"name": "members", "attributes": {"name": "string", "age": "number|optional"}});
+        let members = block_on(db.create_resource(&v1)).unwrap();
+        block_on(members.insert(map(json!({"id": "m1", "name": "Ann", "age": 40})))).unwrap();
+        // v2 reorders the attributes: `age` takes key 0, `name` key 1.
+        let v2 = json!({"name": "members", "attributes": {"age": "number|optional", "name": "string", "city": "string|optional"}});
+        block_on(db.create_resource(&v2)).unwrap();
+        assert_eq!(members.state().version, "v2");
+        block_on(members.insert(map(json!({"id": "m2", "name": "Bob", "age": 41, "city": "Porto"})))).unwrap();
+        let expect_m1 = json!({"id": "m1", "name": "Ann", "age": 40});
+        let expect_m2 = json!({"id": "m2", "name": "Bob", "age": 41, "city": "Porto"});
+        assert_eq!(user_fields(&block_on(members.get("m1")).unwrap()), expect_m1);
+        assert_eq!(user_fields(&block_on(members.get("m2")).unwrap()), expect_m2);
+
+        let again = connected(store.clone(), false);
+        let members = again.resource("members").unwrap();
+        let m1 = block_on(members.get("m1")).unwrap();
+        assert_eq!(user_fields(&m1), expect_m1);
+        assert_eq!((m1["_v"].as_str(), m1["_originalVersion"].as_str()), (Some("v2"), Some("1")));
+        assert_eq!(user_fields(&block_on(members.get("m2")).unwrap()), expect_m2);
+        // An update rewrites the record with the current map.
+        block_on(members.update("m1", map(json!({"city": "Faro"})))).unwrap();
+        let stored = block_on(crate::storage::ObjectStore::get(store.as_ref(), "resource=members/data/id=m1")).unwrap().unwrap();
+        let metadata: Map<String, Value> =
+            stored.head.metadata.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        assert_eq!(Value::Object(metadata), json!({"0": "E", "1": "Ann", "2": "Faro", "_v": "v2"}));
+    }
+
+    #[test]
+    fn an_unreadable_catalogue_is_backed_up_and_replaced_once() {
+        let store = Arc::new(FaultyStore::default());
+        store.put_text("s3db.json", "{not json");
+        let db = crate::Database::new(store.clone(), crate::DatabaseOptions {
+            clock: crate::clock::fixed_clock(crate::clock::parse_iso(crate::testing::NOW).unwrap()),
+            ..Default::default()
+        });
+        let report = block_on(db.connect()).unwrap();
+        assert_eq!(report.healing_log.last().unwrap(), "Created backup of corrupted file - starting with blank metadata");
+        assert_eq!(store.body("s3db.json.corrupted.2025-01-02T03-04-05-678Z.backup").as_deref(), Some("{not json"));
+        let blank: Value = serde_json::from_str(&store.body("s3db.json").unwrap()).unwrap();
+        assert_eq!(blank["resources"], json!({}));
+        let before = puts(&store);
+        let report = block_on(connected(store.clone(), false).connect()).unwrap();
+        assert!(report.healing_log.is_empty());
+        assert_eq!(puts(&store), before, "a healed catalogue is not rewritten again");
+    }
+
+    #[test]
+    fn a_healthy_catalogue_is_not_rewritten_on_connect() {
+        let store = Arc::new(FaultyStore::default());
+        let db = connected(store.clone(), false);
+        let config = json!({"name": "jobs", "attributes": {"name": "string"}, "hooks": {"beforeInsert": [null]}});
+        block_on(db.create_resource(&config)).unwrap();
+        let before = puts(&store);
+        for _ in 0..3 {
+            connected(store.clone(), false);
+        }
+        assert_eq!(puts(&store), before);
+    }
+
+    #[test]
+    fn a_resource_that_cannot_load_leaves_the_others_and_its_entry_alone() {
+        let store = Arc::new(FaultyStore::default());
+        let catalogue = json!({
+            "version": "1", "s3dbVersion": "12.4.0", "lastUpdated": crate::testing::NOW,
+            "resources": {
+                "bad": {"currentVersion": "v1", "partitions": {}, "versions": {"v1": {"attributes": {"x": "nonsense"}}}},
+                "good": {"currentVersion": "v1", "partitions": {}, "versions": {"v1": {"attributes": {"x": "string"}}}},
+            }
+        })
+        .to_string();
+        store.put_text("s3db.json", &catalogue);
+        let db = crate::Database::new(store.clone(), Default::default());
+        let report = block_on(db.connect()).unwrap();
+        assert_eq!(report.healing_log.len(), 1);
+        assert!(report.healing_log[0].starts_with("Resource bad: could not be loaded ("), "{:?}", report.healing_log);
+        assert!(db.resource("good").is_some() && db.resource("bad").is_none());
+        assert_eq!(store.body("s3db.json").unwrap(), catalogue, "not rewritten");
+    }
+
+    #[test]
+    fn create_resource_if_not_exists_compares_definition_hashes() {
+        let store = Arc::new(FaultyStore::default());
+        let db = connected(store.clone(), false);
+        let config = json!({"name": "people", "attributes": {"name": "string"}});
+        let check = db.check_hash(&config).unwrap();
+        assert!(!check.exists && !check.same_hash && check.existing_hash.is_none());
+        let (first, created) = block_on(db.create_resource_if_not_exists(&config)).unwrap();
+        assert!(created);
+        let before = puts(&store);
+        let (same, created) = block_on(db.create_resource_if_not_exists(&config)).unwrap();
+        assert!(!created && Arc::ptr_eq(&first, &same));
+        assert_eq!(puts(&store), before, "same hash: nothing written");
+        let changed = json!({"name": "people", "attributes": {"name": "string", "age": "number"}});
+        let check = db.check_hash(&changed).unwrap();
+        assert!(check.exists && !check.same_hash);
+        assert_eq!(check.existing_hash.as_deref(), db.check_hash(&config).ok().map(|c| c.hash).as_deref());
+        let (again, created) = block_on(db.create_resource_if_not_exists(&changed)).unwrap();
+        assert!(created && Arc::ptr_eq(&first, &again));
+        assert_eq!(again.state().version, "v2");
+    }
+
+    #[test]
+    fn a_definition_that_does_not_compile_writes_nothing() {
+        let store = Arc::new(FaultyStore::default());
+        let db = connected(store.clone(), false);
+        let before = store.body("s3db.json");
+        let Err(err) = block_on(db.create_resource(&json!({"name": "x", "attributes": {"a": "nonsense"}}))) else {
+            panic!("a definition with an unknown type was accepted");
+        };
+        assert_eq!(err.kind, crate::ErrorKind::Schema);
+        assert_eq!(store.body("s3db.json"), before);
+        assert!(block_on(db.saved_metadata()).unwrap()["resources"].as_object().unwrap().is_empty());
+    }
+}

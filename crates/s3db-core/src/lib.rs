@@ -17,6 +17,8 @@ pub mod partition;
 pub mod resource;
 pub mod schema;
 pub mod storage;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod validator;
 
 pub use database::{Database, DatabaseOptions};

@@ -349,4 +349,37 @@ mod tests {
         }));
         assert!(ok.is_ok());
     }
+
+    #[test]
+    fn versioning_adds_by_version_after_the_timestamp_partitions() {
+        let d = ResourceDefinition::from_json(&json!({
+            "name": "r", "attributes": {"a": "string"}, "timestamps": true, "versioningEnabled": true
+        }))
+        .unwrap();
+        assert_eq!(d.partitions.keys().collect::<Vec<_>>(), ["byCreatedDate", "byUpdatedDate", "byVersion"]);
+        assert_eq!(d.partitions["byVersion"], json!({"fields": {"_v": "string"}}));
+    }
+
+    #[test]
+    fn without_strict_validation_partitions_may_be_orphaned() {
+        let config = json!({
+            "name": "r", "attributes": {"a": "string", "n": {"x": "string"}}, "strictValidation": false,
+            "partitions": {"byA": {"fields": {"a": "string"}}, "byB": {"fields": {"b": "string", "a": "string"}}, "byNX": {"fields": {"n.x": "string", "n.y": "string"}}}
+        });
+        let d = ResourceDefinition::from_json(&config).unwrap();
+        let orphaned = d.orphaned_partitions();
+        assert_eq!(orphaned.keys().collect::<Vec<_>>(), ["byB", "byNX"]);
+        assert_eq!(orphaned["byB"]["missingFields"], json!(["b"]));
+        assert_eq!(orphaned["byNX"]["missingFields"], json!(["n.y"]));
+        assert!(d.field_exists("_v") && d.field_exists("n") && !d.field_exists("a.b"));
+    }
+
+    #[test]
+    fn catalogue_entries_of_19x_load() {
+        let entry = json!({"attributes": {"a": "string"}, "idGenerator": "default", "hooks": {"beforeInsert": {"count": 1, "handlers": []}}});
+        let d = ResourceDefinition::from_catalog("r", entry.as_object().unwrap(), None, false).unwrap();
+        assert_eq!(d.id_size, DEFAULT_ID_SIZE);
+        assert!(!d.custom_id_generator);
+        assert_eq!(d.cache, Some(false));
+    }
 }

@@ -232,3 +232,218 @@ impl Resource {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::resource::{ListOptions, Resource};
+    use crate::testing::{connected, FaultyStore};
+    use crate::ErrorKind;
+    use futures::executor::block_on;
+    use serde_json::{json, Map, Value};
+    use std::sync::Arc;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn orders(store: Arc<FaultyStore>) -> (crate::Database, Arc<Resource>) {
+        let db = connected(store, false);
+        let config = json!({
+            "name": "orders",
+            "attributes": {"region": "string", "category": "string", "utm": {"source": "string|optional"}},
+            "partitions": {
+                "byRegion": {"fields": {"region": "string"}},
+                "byRegionCategory": {"fields": {"region": "string", "category": "string"}},
+                "byUtmSource": {"fields": {"utm.source": "string"}},
+            },
+        });
+        let resource = block_on(db.create_resource(&config)).unwrap();
+        for (id, region, category, source) in [("o1", "US", "books", "google"), ("o2", "US", "games", "bing"), ("o3", "BR", "books", "google")] {
+            let doc = json!({"id": id, "region": region, "category": category, "utm": {"source": source}});
+            let outcome = block_on(resource.insert(map(doc))).unwrap();
+            assert!(outcome.partition_errors.is_empty());
+        }
+        (db, resource)
+    }
+
+    fn ids(resource: &Resource, partition: &str, values: Value) -> Vec<String> {
+        let options = ListOptions { partition: Some(partition.into()), partition_values: map(values), ..Default::default() };
+        let ids = block_on(resource.list_ids(&options)).unwrap();
+        assert_eq!(block_on(resource.count(&options)).unwrap(), ids.len(), "count agrees with listIds");
+        ids
+    }
+
+    fn references_of(store: &FaultyStore, id: &str) -> Vec<String> {
+        store.keys().into_iter().filter(|k| k.contains("/partition=") && k.ends_with(&format!("/id={id}"))).collect()
+    }
+
+    #[test]
+    fn composite_and_nested_partitions() {
+        let store = Arc::new(FaultyStore::default());
+        let (_db, orders) = orders(store.clone());
+        assert_eq!(
+            references_of(&store, "o1"),
+            vec![
+                "resource=orders/partition=byRegion/region=US/id=o1",
+                "resource=orders/partition=byRegionCategory/category=books/region=US/id=o1",
+                "resource=orders/partition=byUtmSource/utm.source=google/id=o1",
+            ]
+        );
+        assert_eq!(ids(&orders, "byRegionCategory", json!({"region": "US", "category": "books"})), ["o1"]);
+        // Fields are sorted (category first): a value for region alone filters, it does not list all.
+        assert_eq!(ids(&orders, "byRegionCategory", json!({"region": "US"})), ["o1", "o2"]);
+        assert_eq!(ids(&orders, "byRegionCategory", json!({"category": "books"})), ["o3", "o1"], "key order");
+        assert_eq!(ids(&orders, "byRegionCategory", json!({})), ["o3", "o1", "o2"]);
+        // byRegion does not see byRegionCategory's keys.
+        assert_eq!(ids(&orders, "byRegion", json!({"region": "US"})), ["o1", "o2"]);
+        assert_eq!(ids(&orders, "byRegion", json!({})), ["o3", "o1", "o2"], "3, not the 6 of both partitions");
+        assert_eq!(ids(&orders, "byUtmSource", json!({"utm.source": "google"})), ["o1", "o3"]);
+        assert_eq!(ids(&orders, "byUtmSource", json!({"utm": {"source": "bing"}})), ["o2"]);
+        let unknown = ListOptions { partition: Some("nope".into()), ..Default::default() };
+        assert_eq!(block_on(orders.list_ids(&unknown)).unwrap_err().message, "Partition 'nope' not found");
+    }
+
+    #[test]
+    fn updates_move_references_and_deletes_remove_them() {
+        let store = Arc::new(FaultyStore::default());
+        let (_db, orders) = orders(store.clone());
+        block_on(orders.update("o1", map(json!({"region": "BR"})))).unwrap();
+        assert_eq!(ids(&orders, "byRegion", json!({"region": "US"})), ["o2"]);
+        assert_eq!(ids(&orders, "byRegion", json!({"region": "BR"})), ["o1", "o3"]);
+        assert_eq!(
+            references_of(&store, "o1"),
+            vec![
+                "resource=orders/partition=byRegion/region=BR/id=o1",
+                "resource=orders/partition=byRegionCategory/category=books/region=BR/id=o1",
+                "resource=orders/partition=byUtmSource/utm.source=google/id=o1",
+            ],
+            "old references gone, the sibling partition's reference kept"
+        );
+        block_on(orders.update("o2", map(json!({"utm": {"source": null}})))).unwrap();
+        assert_eq!(ids(&orders, "byUtmSource", json!({"utm.source": "bing"})), Vec::<String>::new());
+        block_on(orders.delete("o1")).unwrap();
+        assert!(references_of(&store, "o1").is_empty());
+        assert_eq!(ids(&orders, "byRegion", json!({"region": "BR"})), ["o3"]);
+        block_on(orders.delete_many(&["o2".into(), "o3".into()])).unwrap();
+        assert!(store.keys().iter().all(|k| !k.contains("/partition=")));
+    }
+
+    #[test]
+    fn repair_after_a_crash_between_the_record_and_its_references() {
+        let store = Arc::new(FaultyStore::default());
+        let (_db, orders) = orders(store.clone());
+        // The "crash": the record is written, its reference writes are not.
+        store.fail_puts_containing(Some("/partition="));
+        let outcome = block_on(orders.insert(map(json!({"id": "o4", "region": "US", "category": "books"})))).unwrap();
+        assert_eq!(outcome.partition_errors.len(), 2, "reported, not raised");
+        assert_eq!(outcome.record["region"], "US");
+        let updated = block_on(orders.update("o3", map(json!({"region": "EU"})))).unwrap();
+        assert!(!updated.partition_errors.is_empty());
+        store.fail_puts_containing(None);
+        assert_eq!(ids(&orders, "byRegionCategory", json!({"region": "US", "category": "books"})), ["o1"]);
+        // A record deleted without its references, and a reference with a stale value.
+        block_on(crate::storage::ObjectStore::delete(&store.inner, "resource=orders/data/id=o2")).unwrap();
+        store.put_text("resource=orders/partition=byRegion/region=XX/id=o1", "");
+        store.put_text("resource=orders/partition=byGone/x=1/id=o1", "");
+
+        let report = block_on(orders.repair_partitions()).unwrap();
+        assert_eq!(report.records, 3);
+        assert_eq!(report.references, 8);
+        assert_eq!(report.created, 4, "o4's two references, o3's two EU ones");
+        // (The failed update of o3 already removed its BR references.)
+        assert_eq!(report.removed, 5, "o2's three, the stale one, the undefined partition's");
+        assert_eq!(report.unreadable, 0);
+        assert_eq!(ids(&orders, "byRegionCategory", json!({"region": "US", "category": "books"})), ["o1", "o4"]);
+        assert_eq!(ids(&orders, "byRegion", json!({"region": "EU"})), ["o3"]);
+        assert!(references_of(&store, "o2").is_empty());
+        let again = block_on(orders.repair_partitions()).unwrap();
+        assert_eq!((again.created, again.removed), (0, 0), "a second repair finds nothing to do");
+    }
+
+    #[test]
+    fn get_from_partition_and_its_errors() {
+        let store = Arc::new(FaultyStore::default());
+        let (_db, orders) = orders(store);
+        let values = map(json!({"region": "US", "category": "books"}));
+        let record = block_on(orders.get_from_partition("o1", "byRegionCategory", &values)).unwrap();
+        assert_eq!(record["id"], "o1");
+        assert_eq!(record["_partition"], "byRegionCategory");
+        assert_eq!(record["_partitionValues"], Value::Object(values.clone()));
+        let err = block_on(orders.get_from_partition("o1", "nope", &values)).unwrap_err();
+        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Partition, "Partition 'nope' not found"));
+        let err = block_on(orders.get_from_partition("o1", "byRegion", &Map::new())).unwrap_err();
+        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Partition, "No partition values provided for partition 'byRegion'"));
+        let err = block_on(orders.get_from_partition("o3", "byRegion", &map(json!({"region": "US"})))).unwrap_err();
+        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Resource, "Resource with id 'o3' not found in partition 'byRegion'"));
+    }
+
+    #[test]
+    fn partition_keys_as_s3db_computes_them() {
+        let store = Arc::new(FaultyStore::default());
+        let (_db, orders) = orders(store);
+        let data = map(json!({"region": "US", "category": "books"}));
+        assert_eq!(
+            orders.partition_key("byRegionCategory", "x", &data).unwrap().as_deref(),
+            Some("resource=orders/partition=byRegionCategory/category=books/region=US/id=x")
+        );
+        assert_eq!(orders.partition_key("byUtmSource", "x", &data).unwrap(), None);
+        let with_id = map(json!({"id": "y", "region": "US"}));
+        assert_eq!(orders.partition_key("byRegion", "", &with_id).unwrap().as_deref(), Some("resource=orders/partition=byRegion/region=US/id=y"));
+        assert_eq!(orders.partition_key("nope", "x", &data).unwrap_err().kind, ErrorKind::Partition);
+    }
+
+    #[test]
+    fn orphaned_partitions_are_found_removed_and_their_references_cleaned() {
+        let store = Arc::new(FaultyStore::default());
+        {
+            let (_db, _orders) = orders(store.clone());
+        }
+        // A version v2 without `region` whose partitions still name it (as an s3db.js process
+        // with strictValidation off leaves it).
+        let mut doc: Value = serde_json::from_str(&store.body("s3db.json").unwrap()).unwrap();
+        let mut v2 = doc["resources"]["orders"]["versions"]["v1"].clone();
+        v2["attributes"].as_object_mut().unwrap().remove("region");
+        doc["resources"]["orders"]["versions"]["v2"] = v2;
+        doc["resources"]["orders"]["currentVersion"] = json!("v2");
+        store.put_text("s3db.json", &doc.to_string());
+
+        let db = connected(store.clone(), false);
+        let orders = db.resource("orders").expect("loaded despite the orphans");
+        let orphaned = orders.orphaned_partitions();
+        assert_eq!(orphaned.keys().collect::<Vec<_>>(), ["byRegion", "byRegionCategory"]);
+        assert_eq!(orphaned["byRegionCategory"]["missingFields"], json!(["region"]));
+        assert_eq!(orphaned["byRegionCategory"]["allFields"], json!(["region", "category"]));
+        assert_eq!(orphaned["byRegion"]["definition"], json!({"fields": {"region": "string"}}));
+
+        assert_eq!(orders.remove_orphaned_partitions(true).unwrap(), orphaned);
+        assert_eq!(orders.state().partitions.len(), 3, "a dry run changes nothing");
+        assert_eq!(orders.remove_orphaned_partitions(false).unwrap(), orphaned);
+        assert_eq!(orders.state().partitions.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["byUtmSource"]);
+        assert!(orders.orphaned_partitions().is_empty());
+
+        let changes = block_on(db.upload_metadata()).unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!((changes[0].old_version.as_str(), changes[0].new_version.as_str()), ("v2", "v3"));
+        let saved: Value = serde_json::from_str(&store.body("s3db.json").unwrap()).unwrap();
+        assert_eq!(saved["resources"]["orders"]["partitions"], json!({"byUtmSource": {"fields": {"utm.source": "string"}}}));
+
+        let report = block_on(orders.repair_partitions()).unwrap();
+        assert_eq!((report.created, report.removed), (0, 6), "the references of both removed partitions, nothing else");
+        assert!(store.keys().iter().all(|k| !k.contains("partition=byRegion")));
+        assert_eq!(ids(&orders, "byUtmSource", json!({"utm.source": "google"})), ["o1", "o3"]);
+    }
+
+    #[test]
+    fn versioned_databases_keep_by_version_references() {
+        let store = Arc::new(FaultyStore::default());
+        let db = connected(store.clone(), true);
+        let stock = block_on(db.create_resource(&json!({"name": "stock", "attributes": {"name": "string"}}))).unwrap();
+        block_on(stock.insert(map(json!({"id": "s1", "name": "Widget"})))).unwrap();
+        assert_eq!(references_of(&store, "s1"), ["resource=stock/partition=byVersion/_v=v1/id=s1"]);
+        let config = json!({"name": "stock", "attributes": {"name": "string", "note": "string|optional"}});
+        block_on(db.create_resource(&config)).unwrap();
+        assert_eq!(ids(&stock, "byVersion", json!({"_v": "v1"})), ["s1"]);
+        block_on(stock.update("s1", map(json!({"note": "moved"})))).unwrap();
+        assert_eq!(references_of(&store, "s1"), ["resource=stock/partition=byVersion/_v=v2/id=s1"]);
+    }
+}

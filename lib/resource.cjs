@@ -3,8 +3,8 @@
 // argument checks that are naturally JavaScript live here.
 
 const { EventEmitter } = require('node:events');
-const { call, toJson } = require('./native.cjs');
-const { ValidationError, ResourceError, NoSuchKey, fromPayload } = require('./errors.cjs');
+const { call, callSync, toJson } = require('./native.cjs');
+const { ValidationError, ResourceError, NoSuchKey, PartitionError, fromPayload } = require('./errors.cjs');
 
 const HOOK_NAMES = [
   'beforeInsert', 'afterInsert', 'beforeUpdate', 'afterUpdate', 'beforeDelete', 'afterDelete',
@@ -57,6 +57,8 @@ class Resource extends EventEmitter {
     this.idSize = description.idSize;
     this.passphrase = this.database.passphrase;
     this.parallelism = this.database.parallelism;
+    this.versioningEnabled = description.versioningEnabled;
+    this.strictValidation = description.strictValidation;
     this.map = description.map;
     this.schema = {
       name: description.name,
@@ -76,7 +78,8 @@ class Resource extends EventEmitter {
       autoDecrypt: description.autoDecrypt,
       allNestedObjectsOptional: description.allNestedObjectsOptional,
       asyncEvents: description.asyncEvents,
-      asyncPartitions: true,
+      asyncPartitions: description.asyncPartitions,
+      strictValidation: description.strictValidation,
       createdBy: 'user',
     };
     this._definitionHash = description.definitionHash;
@@ -124,6 +127,17 @@ class Resource extends EventEmitter {
     else this.emit(event, ...args);
   }
 
+  /**
+   * Partition references the engine could not write for a record that was written: reported
+   * like s3db.js does (`partitionIndexError`); `repairPartitions()` rebuilds them.
+   */
+  _partitionErrors(operation, id, payloads) {
+    for (const payload of payloads || []) {
+      const error = fromPayload(payload);
+      this._emit('partitionIndexError', { operation, id, error, message: error.message });
+    }
+  }
+
   getResourceKey(id) {
     return `resource=${this.name}/data/id=${id}`;
   }
@@ -142,6 +156,7 @@ class Resource extends EventEmitter {
     }
     const reply = await parse(call(() => this._native.insert(toJson(doc, 'document'))));
     if (reply.x) this._emit('exceedsLimit', { ...reply.x, id: reply.r.id, data: doc });
+    this._partitionErrors('insert', reply.r.id, reply.p);
     const record = this.hooks.afterInsert.length ? await this.executeHooks('afterInsert', reply.r) : reply.r;
     this._emit('insert', record);
     return record;
@@ -161,6 +176,7 @@ class Resource extends EventEmitter {
         continue;
       }
       if (reply.x) this._emit('exceedsLimit', { ...reply.x, id: reply.r.id });
+      this._partitionErrors('insert', reply.r.id, reply.p);
       records.push(reply.r);
       this._emit('insert', reply.r);
     }
@@ -188,6 +204,7 @@ class Resource extends EventEmitter {
     const withBefore = this.listenerCount('update') > 0;
     const reply = await parse(call(() => this._native.update(key, toJson(patch, 'document'), withBefore)));
     if (reply.x) this._emit('exceedsLimit', { ...reply.x, id: key, data: patch });
+    this._partitionErrors('update', key, reply.p);
     const record = this.hooks.afterUpdate.length ? await this.executeHooks('afterUpdate', reply.r) : reply.r;
     if (withBefore) this._emit('update', { ...record, $before: reply.b, $after: record });
     return record;
@@ -202,6 +219,8 @@ class Resource extends EventEmitter {
     let doc = checkDocument(data, 'replace');
     if (this.hooks.beforeReplace.length) doc = await this.executeHooks('beforeReplace', doc);
     const reply = await parse(call(() => this._native.replace(key, toJson(doc, 'document'))));
+    if (reply.x) this._emit('exceedsLimit', { ...reply.x, id: key, data: doc });
+    this._partitionErrors('replace', key, reply.p);
     const record = this.hooks.afterReplace.length ? await this.executeHooks('afterReplace', reply.r) : reply.r;
     this._emit('replace', record);
     return record;
@@ -352,6 +371,61 @@ class Resource extends EventEmitter {
     let records = await parse(call(() => this._native.query(toJson(context.filter, 'filter'), listOptions(context))));
     if (this.hooks.afterQuery.length) records = await this.executeHooks('afterQuery', records);
     return records;
+  }
+
+  // ---- partitions
+
+  /** The record, when `partitionName` holds a reference to it under `partitionValues`. */
+  async getFromPartition({ id, partitionName, partitionValues = {} } = {}) {
+    const key = checkId(id);
+    const values = toJson(partitionValues || {}, 'partitionValues');
+    const record = await parse(call(() => this._native.getFromPartition(key, String(partitionName), values)));
+    this._emit('getFromPartition', record);
+    return record;
+  }
+
+  /** The reference key of `data` in a partition, or null when one of its fields is missing. */
+  getPartitionKey({ partitionName, id, data = {} } = {}) {
+    const key = id === undefined || id === null ? '' : String(id);
+    return JSON.parse(callSync(() => this._native.partitionKey(String(partitionName), key, toJson(data || {}, 'data'))));
+  }
+
+  /** `{<partition>: {missingFields, definition, allFields}}` for partitions naming missing fields. */
+  findOrphanedPartitions() {
+    return JSON.parse(callSync(() => this._native.orphanedPartitions()));
+  }
+
+  /**
+   * Drops orphaned partitions from the definition (unless `dryRun`) and returns them; persist
+   * with `db.uploadMetadataFile()`, and remove their stored references with `repairPartitions()`.
+   */
+  removeOrphanedPartitions({ dryRun = false } = {}) {
+    const orphaned = JSON.parse(callSync(() => this._native.removeOrphanedPartitions(Boolean(dryRun))));
+    if (!dryRun && Object.keys(orphaned).length) {
+      this._applyDescription(this.export());
+      this._emit('orphanedPartitionsRemoved', { resourceName: this.name, removed: Object.keys(orphaned), details: orphaned });
+    }
+    return orphaned;
+  }
+
+  /** Throws a PartitionError when a partition names a field the attributes do not have. */
+  validatePartitions() {
+    for (const [partition, { missingFields }] of Object.entries(this.findOrphanedPartitions())) {
+      const available = Object.keys(this.attributes).join(', ');
+      throw new PartitionError({
+        message: `Partition '${partition}' uses field '${missingFields[0]}' which does not exist in resource attributes. Available fields: ${available}.`,
+        resourceName: this.name, partitionName: partition, fieldName: missingFields[0], operation: 'validatePartitions',
+      });
+    }
+  }
+
+  /**
+   * Rebuilds partition references from the records (after a crash, or references lost any other
+   * way): writes the missing ones, removes those no record calls for.
+   * Resolves to `{records, references, created, removed, unreadable}`.
+   */
+  async repairPartitions() {
+    return parse(call(() => this._native.repairPartitions()));
   }
 
   /** The description the engine holds for this resource (name, attributes, map, behavior…). */

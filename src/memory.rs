@@ -1,8 +1,14 @@
 //! In-memory stores for `MemoryClient` instances and `memory://` connection strings.
 
+use crate::errors;
+use futures::executor::block_on;
+use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use once_cell::sync::Lazy;
+use s3db_core::encoding::metadata::{decode_value, encode_value, sanitize_key, MetaValue};
 use s3db_core::storage::memory::MemoryStore;
+use s3db_core::storage::{ObjectStore, PutRequest};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -12,6 +18,18 @@ static SHARED_BUCKETS: Lazy<Mutex<HashMap<String, Arc<MemoryStore>>>> = Lazy::ne
 pub fn shared_bucket(name: &str) -> Arc<MemoryStore> {
     let mut buckets = SHARED_BUCKETS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     buckets.entry(name.to_string()).or_default().clone()
+}
+
+/// One stored object as `MemoryClient.getObject` reports it.
+#[napi(object)]
+pub struct MemoryObject {
+    pub body: Buffer,
+    pub content_type: Option<String>,
+    /// JSON object of the decoded metadata values.
+    pub metadata: String,
+    pub etag: String,
+    pub content_length: f64,
+    pub last_modified_ms: f64,
 }
 
 /// The storage behind one `MemoryClient`.
@@ -50,5 +68,53 @@ impl NativeMemoryStore {
     #[napi]
     pub fn keys(&self) -> Vec<String> {
         self.store.keys()
+    }
+
+    /// `putObject`: metadata (a JSON object) is stored the way s3db.js's clients send it:
+    /// names sanitised, values transport-encoded. Returns the ETag.
+    #[napi(catch_unwind)]
+    pub fn put_object(&self, key: String, body: Buffer, content_type: Option<String>, metadata: String) -> Result<String> {
+        let metadata: Map<String, Value> =
+            serde_json::from_str(&metadata).map_err(|e| errors::to_napi(errors::bad_json("metadata", e)))?;
+        let metadata = metadata
+            .iter()
+            .map(|(name, value)| {
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Null => "null".into(),
+                    other => other.to_string(),
+                };
+                (sanitize_key(name), encode_value(&text))
+            })
+            .collect();
+        let request = PutRequest { key, metadata, body: body.to_vec(), content_type, if_absent: false };
+        match block_on(self.store.put(request)).map_err(errors::to_napi)? {
+            s3db_core::storage::PutOutcome::Written { etag } => Ok(etag),
+            s3db_core::storage::PutOutcome::Conflict => Ok(String::new()),
+        }
+    }
+
+    /// `getObject`: the object, or `null` when the key does not exist.
+    #[napi(catch_unwind)]
+    pub fn get_object(&self, key: String) -> Result<Option<MemoryObject>> {
+        let Some(object) = block_on(self.store.get(&key)).map_err(errors::to_napi)? else { return Ok(None) };
+        let metadata: Map<String, Value> = object
+            .head
+            .metadata
+            .iter()
+            .filter_map(|(name, stored)| match decode_value(stored) {
+                MetaValue::Null => Some((name.clone(), Value::Null)),
+                MetaValue::Undefined => None,
+                MetaValue::Text(text) => Some((name.clone(), Value::String(text))),
+            })
+            .collect();
+        Ok(Some(MemoryObject {
+            body: object.body.clone().into(),
+            content_type: object.head.content_type.clone(),
+            metadata: Value::Object(metadata).to_string(),
+            etag: object.head.etag.clone(),
+            content_length: object.head.content_length as f64,
+            last_modified_ms: object.head.last_modified_ms as f64,
+        }))
     }
 }

@@ -2,27 +2,38 @@
 
 use crate::clock::{fixed_clock, parse_iso};
 use crate::error::{Error, ErrorKind, Result};
+use crate::storage::intercept::{InterceptedStore, Write, WriteHook};
 use crate::storage::memory::MemoryStore;
-use crate::storage::{ListPage, ListRequest, Metadata, ObjectHead, ObjectStore, PutOutcome, PutRequest, StoredObject};
+use crate::storage::{ObjectStore, PutRequest};
 use crate::{Database, DatabaseOptions};
 use futures::executor::block_on;
-use futures::future::{ready, BoxFuture, FutureExt};
 use parking_lot::Mutex;
 use std::sync::Arc;
 
 pub const NOW: &str = "2025-01-02T03:04:05.678Z";
 
-/// A memory store whose puts fail for keys containing a given text, as if the process had
-/// crashed (or S3 had refused) before those writes.
+/// Refuses puts to keys containing a given text, as if the process had crashed (or S3 had
+/// refused) before those writes.
 #[derive(Default)]
-pub struct FaultyStore {
-    pub inner: MemoryStore,
-    failing: Mutex<Option<String>>,
+pub struct FailingPuts(Mutex<Option<String>>);
+
+impl WriteHook for FailingPuts {
+    fn before(&self, write: Write<'_>) -> Result<()> {
+        match (write, self.0.lock().as_deref()) {
+            (Write::Put(request), Some(text)) if request.key.contains(text) => {
+                Err(Error::new(ErrorKind::Storage, format!("simulated failure writing {}", request.key)))
+            }
+            _ => Ok(()),
+        }
+    }
 }
+
+/// A memory store whose puts can be made to fail.
+pub type FaultyStore = InterceptedStore<MemoryStore, FailingPuts>;
 
 impl FaultyStore {
     pub fn fail_puts_containing(&self, text: Option<&str>) {
-        *self.failing.lock() = text.map(str::to_string);
+        *self.hook.0.lock() = text.map(str::to_string);
     }
 
     pub fn keys(&self) -> Vec<String> {
@@ -36,36 +47,6 @@ impl FaultyStore {
     pub fn put_text(&self, key: &str, body: &str) {
         let request = PutRequest { key: key.into(), body: body.as_bytes().to_vec(), ..Default::default() };
         block_on(self.inner.put(request)).unwrap();
-    }
-}
-
-impl ObjectStore for FaultyStore {
-    fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
-        if let Some(text) = self.failing.lock().as_deref() {
-            if request.key.contains(text) {
-                let error = Error::new(ErrorKind::Storage, format!("simulated failure writing {}", request.key));
-                return ready(Err(error)).boxed();
-            }
-        }
-        self.inner.put(request)
-    }
-    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
-        self.inner.get(key)
-    }
-    fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {
-        self.inner.head(key)
-    }
-    fn copy(&self, from: &str, to: &str, metadata: Option<Metadata>, content_type: Option<String>) -> BoxFuture<'_, Result<bool>> {
-        self.inner.copy(from, to, metadata, content_type)
-    }
-    fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
-        self.inner.delete(key)
-    }
-    fn delete_many(&self, keys: Vec<String>) -> BoxFuture<'_, Result<usize>> {
-        self.inner.delete_many(keys)
-    }
-    fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
-        self.inner.list(request)
     }
 }
 

@@ -13,67 +13,41 @@ pub const CATALOG_KEY: &str = "s3db.json";
 /// The s3db.js release whose format we write.
 pub const S3DB_VERSION: &str = "12.4.0";
 
-/// What a resource definition contributes to a version entry.
+/// What a resource definition contributes to a version entry: the entry's fields in
+/// catalogue order, without `hash` and `createdAt` (see `ResourceDefinition::version_spec`).
 #[derive(Debug, Clone)]
 pub struct VersionSpec {
-    pub attributes: Map<String, Value>,
-    pub behavior: String,
-    pub timestamps: bool,
-    pub partitions: Map<String, Value>,
-    pub paranoid: bool,
-    pub all_nested_objects_optional: bool,
-    pub auto_decrypt: bool,
-    /// `None` leaves `cache` out of the entry, as s3db.js does when a resource is redefined
-    /// without a `cache` option.
-    pub cache: Option<bool>,
-    pub async_events: bool,
-    /// Hooks as s3db.js serialises them (`{"beforeInsert": [null]}`).
-    pub hooks: Map<String, Value>,
-    pub id_size: usize,
-    /// `true` when the caller supplied an ID function (`"custom_function"`).
-    pub custom_id_generator: bool,
+    pub fields: Map<String, Value>,
 }
 
 impl VersionSpec {
     /// `sha256:` + hex of json-stable-stringify({attributes, behavior, partitions}); timestamp
     /// attributes are left out when timestamps are on.
     pub fn definition_hash(&self) -> String {
-        let mut attributes = self.attributes.clone();
-        if self.timestamps {
+        let mut attributes = self.fields.get("attributes").and_then(Value::as_object).cloned().unwrap_or_default();
+        if self.fields.get("timestamps") == Some(&Value::Bool(true)) {
             attributes.remove("createdAt");
             attributes.remove("updatedAt");
         }
         let def = json!({
             "attributes": attributes,
-            "behavior": self.behavior,
-            "partitions": self.partitions,
+            "behavior": self.fields.get("behavior").cloned().unwrap_or(json!("user-managed")),
+            "partitions": self.partitions(),
         });
         let digest = Sha256::digest(json::stable_stringify(&def).as_bytes());
         format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
     }
 
+    fn partitions(&self) -> Value {
+        self.fields.get("partitions").cloned().unwrap_or(json!({}))
+    }
+
     fn entry(&self, hash: String, created_at: &str) -> Value {
-        let id_generator = if self.custom_id_generator { json!("custom_function") } else { json!(self.id_size) };
-        let mut entry = json!({
-            "hash": hash,
-            "attributes": self.attributes,
-            "behavior": self.behavior,
-            "timestamps": self.timestamps,
-            "partitions": self.partitions,
-            "paranoid": self.paranoid,
-            "allNestedObjectsOptional": self.all_nested_objects_optional,
-            "autoDecrypt": self.auto_decrypt,
-            "cache": self.cache,
-            "asyncEvents": self.async_events,
-            "hooks": self.hooks,
-            "idSize": self.id_size,
-            "idGenerator": id_generator,
-            "createdAt": created_at,
-        });
-        if self.cache.is_none() {
-            entry.as_object_mut().expect("object").remove("cache");
-        }
-        entry
+        let mut entry = Map::with_capacity(self.fields.len() + 2);
+        entry.insert("hash".into(), Value::String(hash));
+        entry.extend(self.fields.clone());
+        entry.insert("createdAt".into(), json!(created_at));
+        Value::Object(entry)
     }
 }
 
@@ -144,12 +118,12 @@ impl Catalog {
             let next = next_version(versions);
             versions.insert(next.clone(), spec.entry(hash, now));
             existing.insert("currentVersion".into(), json!(next));
-            existing.insert("partitions".into(), Value::Object(spec.partitions.clone()));
+            existing.insert("partitions".into(), spec.partitions());
             return (next, true);
         }
         let entry = json!({
             "currentVersion": "v1",
-            "partitions": spec.partitions,
+            "partitions": spec.partitions(),
             "createdBy": "user",
             "versions": { "v1": spec.entry(hash, now) },
         });
@@ -182,20 +156,12 @@ mod tests {
     use super::*;
 
     fn spec(attributes: Value) -> VersionSpec {
-        VersionSpec {
-            attributes: into_map(attributes),
-            behavior: "user-managed".into(),
-            timestamps: false,
-            partitions: Map::new(),
-            paranoid: true,
-            all_nested_objects_optional: true,
-            auto_decrypt: true,
-            cache: Some(false),
-            async_events: true,
-            hooks: Map::new(),
-            id_size: 22,
-            custom_id_generator: false,
-        }
+        let fields = json!({
+            "attributes": attributes, "behavior": "user-managed", "timestamps": false, "partitions": {},
+            "paranoid": true, "allNestedObjectsOptional": true, "autoDecrypt": true, "cache": false,
+            "asyncEvents": true, "hooks": {}, "idSize": 22, "idGenerator": 22,
+        });
+        VersionSpec { fields: into_map(fields) }
     }
 
     #[test]
@@ -217,7 +183,7 @@ mod tests {
         let mut catalog = Catalog::blank(now);
         catalog.upsert_resource("r", &spec(json!({"name": "string"})), now);
         let mut redefined = spec(json!({"name": "string", "age": "number"}));
-        redefined.cache = None;
+        redefined.fields.remove("cache");
         catalog.upsert_resource("r", &redefined, now);
         let versions = catalog.versions("r");
         assert_eq!(versions.len(), 2);

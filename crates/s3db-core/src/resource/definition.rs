@@ -19,7 +19,7 @@ pub struct ResourceDefinition {
     pub paranoid: bool,
     pub all_nested_objects_optional: bool,
     pub auto_decrypt: bool,
-    /// `None` when not configured (see `VersionSpec::cache`).
+    /// `None` when not configured (left out of the catalogue entry).
     pub cache: Option<bool>,
     pub async_events: bool,
     /// Accepted for s3db.js compatibility; references are always written before a write
@@ -277,21 +277,29 @@ impl ResourceDefinition {
         Ok(())
     }
 
+    /// The catalogue version entry this definition writes (12.4's field order). `cache` is
+    /// left out when not configured, as s3db.js does on a redefinition.
     pub fn version_spec(&self) -> VersionSpec {
-        VersionSpec {
-            attributes: self.attributes.clone(),
-            behavior: self.behavior.name().to_string(),
-            timestamps: self.timestamps,
-            partitions: self.partitions.clone(),
-            paranoid: self.paranoid,
-            all_nested_objects_optional: self.all_nested_objects_optional,
-            auto_decrypt: self.auto_decrypt,
-            cache: self.cache,
-            async_events: self.async_events,
-            hooks: self.hooks.clone(),
-            id_size: self.id_size,
-            custom_id_generator: self.custom_id_generator,
+        let id_generator = if self.custom_id_generator { json!("custom_function") } else { json!(self.id_size) };
+        let mut fields = json!({
+            "attributes": self.attributes,
+            "behavior": self.behavior.name(),
+            "timestamps": self.timestamps,
+            "partitions": self.partitions,
+            "paranoid": self.paranoid,
+            "allNestedObjectsOptional": self.all_nested_objects_optional,
+            "autoDecrypt": self.auto_decrypt,
+            "cache": self.cache,
+            "asyncEvents": self.async_events,
+            "hooks": self.hooks,
+            "idSize": self.id_size,
+            "idGenerator": id_generator,
+        });
+        let fields = fields.as_object_mut().expect("object");
+        if self.cache.is_none() {
+            fields.remove("cache");
         }
+        VersionSpec { fields: std::mem::take(fields) }
     }
 }
 

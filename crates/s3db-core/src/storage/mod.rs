@@ -1,6 +1,7 @@
 //! One object-store trait shaped like an S3 client, with one implementation per backend.
 //! Keys here are absolute keys inside the bucket; the database key prefix is applied above.
 
+pub mod intercept;
 pub mod memory;
 
 use crate::error::Result;

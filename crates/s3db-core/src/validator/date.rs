@@ -7,6 +7,8 @@
 //! checking field ranges (month 1–12, day 1–31, hour 0–24, minute/second 0–59) but not
 //! the days of a given month (V8 rolls `Feb 30` over as well, and so does [`parse_date_ms`]).
 
+use crate::clock::days_from_civil;
+
 /// Largest absolute epoch value a JS `Date` can hold (±100 000 000 days).
 const MAX_EPOCH_MS: f64 = 8.64e15;
 const MS_PER_DAY: i64 = 86_400_000;
@@ -49,17 +51,6 @@ impl DateTimeParts {
         let time = ((self.hour * 60 + self.minute - self.offset_minutes) * 60 + self.second) * 1000 + self.millisecond;
         days * MS_PER_DAY + time
     }
-}
-
-// Howard Hinnant's days-from-civil.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// ES `Date Time String Format`: `YYYY[-MM[-DD]][THH:mm[:ss[.sss]][Z|±HH:mm]]`,

@@ -222,6 +222,13 @@ export declare class MemoryClient extends EventEmitter {
   getAllStoredKeys(): string[];
   /** Requests answered so far, by S3 command name (`PutObjectCommand`, `GetObjectCommand`, …). */
   getRequestCounts(): Record<string, number>;
+  /** Writes an object (key relative to the key prefix); metadata is transport-encoded as s3db.js does. */
+  putObject(params: { key: string; body?: string | Buffer | object; contentType?: string; metadata?: Record<string, unknown> }): Promise<{ ETag: string }>;
+  /** The object shaped like the AWS SDK's GetObject output; rejects with NoSuchKey when missing. */
+  getObject(key: string): Promise<{
+    Body: { transformToString(encoding?: BufferEncoding): Promise<string>; transformToByteArray(): Promise<Uint8Array> };
+    ContentType?: string; ContentLength: number; LastModified: Date; ETag: string; Metadata: Record<string, string | null>;
+  }>;
 }
 
 export declare class ConnectionString {

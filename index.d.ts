@@ -49,7 +49,10 @@ export interface ResourceConfig {
   autoDecrypt?: boolean;
   cache?: boolean;
   asyncEvents?: boolean;
+  /** Accepted; references are always written before a write resolves (failures: `partitionIndexError`). */
   asyncPartitions?: boolean;
+  /** `false` lets partitions name fields the attributes lack (see `findOrphanedPartitions`). */
+  strictValidation?: boolean;
   idGenerator?: number | ((data?: unknown) => string);
   idSize?: number;
   passphrase?: string;
@@ -173,9 +176,30 @@ export declare class Resource<T extends object = Record<string, any>> extends Ev
   /** Set by CachePlugin. */
   cache?: Cache;
   cacheKeyFor?(options: CacheKeyOptions): Promise<string>;
+  getFromPartition(options: { id: string; partitionName: string; partitionValues?: Record<string, unknown> }): Promise<Stored<T> & { _partition: string; _partitionValues: Record<string, unknown> }>;
+  getPartitionKey(options: { partitionName: string; id?: string; data: Record<string, unknown> }): string | null;
+  findOrphanedPartitions(): Record<string, OrphanedPartition>;
+  removeOrphanedPartitions(options?: { dryRun?: boolean }): Record<string, OrphanedPartition>;
+  validatePartitions(): void;
+  repairPartitions(): Promise<PartitionRepair>;
   getResourceKey(id: string): string;
   getDefinitionHash(): string;
   export(): Record<string, unknown>;
+}
+
+export interface OrphanedPartition {
+  missingFields: string[];
+  definition: PartitionDefinition;
+  allFields: string[];
+}
+
+/** What `repairPartitions()` found and did. */
+export interface PartitionRepair {
+  records: number;
+  references: number;
+  created: number;
+  removed: number;
+  unreadable: number;
 }
 
 export declare class Database extends EventEmitter {
@@ -195,7 +219,10 @@ export declare class Database extends EventEmitter {
   disconnect(): Promise<void>;
   isConnected(): boolean;
   createResource<T extends object = Record<string, any>>(config: ResourceConfig): Promise<Resource<T>>;
+  /** The loaded resource when its definition hash matches (nothing written); createResource otherwise. */
   createResourceIfNotExists<T extends object = Record<string, any>>(config: ResourceConfig): Promise<Resource<T>>;
+  resourceExistsWithSameHash(config: { name: string; attributes: AttributesDefinition; behavior?: Behavior; partitions?: Record<string, PartitionDefinition>; options?: Partial<ResourceConfig> }): { exists: boolean; sameHash: boolean; hash: string; existingHash?: string };
+  uploadMetadataFile(): Promise<Record<string, any>>;
   resourceExists(name: string): boolean;
   resource<T extends object = Record<string, any>>(name: string): Resource<T> | undefined;
   getResource<T extends object = Record<string, any>>(name: string): Promise<Resource<T>>;

@@ -157,15 +157,23 @@ describe('Database: connect, resources and s3db.json', () => {
     expect(Object.keys(db.savedMetadata.resources[name].versions)).toEqual(['v1', 'v2']);
   });
 
-  it('createResourceIfNotExists creates once and then returns the existing resource', async () => {
+  it('createResourceIfNotExists creates once, then returns the resource while the definition hash is the same', async () => {
     const name = uniqueName('ifnot');
     const config = { name, attributes: { name: 'string|required', email: 'email|required' }, timestamps: true };
     const first = await db.createResourceIfNotExists(config);
     expect(first).toBeInstanceOf(Resource);
     expect(db.resourceExists(name)).toBe(true);
-    const again = await db.createResourceIfNotExists({ name, attributes: { name: 'string|required', email: 'email|required' } });
+    const puts = () => db.client.getRequestCounts().PutObjectCommand || 0;
+    const before = puts();
+    const again = await db.createResourceIfNotExists({ ...config, hooks: { beforeInsert: [(d) => d] } });
     expect(again).toBe(first);
+    expect(again.hooks.beforeInsert).toHaveLength(0);
+    expect(puts()).toBe(before);
     expect(db.savedMetadata.resources[name].currentVersion).toBe('v1');
+    // Another definition (no timestamps: other attributes and partitions) is a new version.
+    const changed = await db.createResourceIfNotExists({ name, attributes: { name: 'string|required', email: 'email|required' } });
+    expect(changed).toBe(first);
+    expect(db.savedMetadata.resources[name].currentVersion).toBe('v2');
   });
 
   it('writes s3db.json entries exactly like s3db.js 12.4 (hash, flags, hooks, idSize)', async () => {

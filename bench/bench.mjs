@@ -114,6 +114,29 @@ await measure(`list (${BIG})`, 3, () => big.list());
 await measure(`count (${BIG})`, 10, () => big.count());
 await measure(`query (${BIG}, limit 100)`, 10, () => big.query({ city: 'Paris', tier: 'gold' }, { limit: 100 }));
 
+// ---- Partition lookup against a full scan (issue 4) -------------------------------------------
+// LOOKUP records spread over 100 cities (1% each): one city's records through the byCity
+// partition (LIST of its references, GET of each match) against a scan (LIST every record,
+// GET them all, keep the matches), and the same for counting.
+const LOOKUP = Number(args.lookup || 10000);
+const CITY_COUNT = 100;
+const cityOf = (i) => `city-${i % CITY_COUNT}`;
+const located = await db.createResource({ name: 'located', attributes, partitions: { byCity: { fields: { city: 'string' } } } });
+const locatedRecords = [];
+for (let start = 0; start < LOOKUP; start += 1000) {
+  const batch = Array.from({ length: Math.min(1000, LOOKUP - start) }, (_, j) => ({ ...makeRecord(start + j), city: cityOf(start + j) }));
+  locatedRecords.push(...(await located.insertMany(batch)));
+}
+console.log(`\npartition lookup against a full scan: ${LOOKUP} records, ${CITY_COUNT} cities`);
+await measure(`partition lookup (${LOOKUP / CITY_COUNT} of ${LOOKUP})`, 50, (i) =>
+  located.listPartition({ partition: 'byCity', partitionValues: { city: cityOf(i) } }));
+await measure(`full scan (${LOOKUP / CITY_COUNT} of ${LOOKUP})`, 3, (i) => located.query({ city: cityOf(i) }, { limit: LOOKUP }));
+await measure(`partition count (${LOOKUP})`, 50, (i) => located.count({ partition: 'byCity', partitionValues: { city: cityOf(i) } }));
+await measure(`getFromPartition (${LOOKUP})`, 1000, (i) => {
+  const { id, city } = locatedRecords[i % locatedRecords.length];
+  return located.getFromPartition({ id, partitionName: 'byCity', partitionValues: { city } });
+});
+
 clearInterval(rssTimer);
 if (args.json) {
   const fs = await import('node:fs');

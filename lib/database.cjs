@@ -2,13 +2,14 @@
 // Database (exported as S3db and Database): connection, catalogue and resources.
 
 const { EventEmitter } = require('node:events');
-const { native, call, toJson } = require('./native.cjs');
+const { native, call, callSync, toJson } = require('./native.cjs');
 const { ConnectionString } = require('./connection-string.cjs');
 const { MemoryClient } = require('./memory-client.cjs');
 const { FileSystemClient } = require('./filesystem-client.cjs');
 const { Resource } = require('./resource.cjs');
 const { HOOK_NAMES, LEGACY_HOOKS, DatabaseHooks } = require('./hooks.cjs');
 const { PluginHost } = require('./plugins/host.cjs');
+const { emitIfObserved } = require('./events.cjs');
 const { ConnectionStringError, ResourceNotFound, ResourceError } = require('./errors.cjs');
 
 const S3DB_VERSION = '12.4.0';
@@ -114,6 +115,8 @@ class Database extends EventEmitter {
         keyPrefix: this.keyPrefix,
         passphrase: String(this.passphrase), // a Buffer (README: fs.readFileSync) counts as its UTF-8 text
         parallelism: this.parallelism,
+        versioningEnabled: this.versioningEnabled,
+        strictValidation: this.strictValidation,
         frozenClock: options.frozenClock,
       }, 'options'),
       client.storage,
@@ -203,13 +206,20 @@ class Database extends EventEmitter {
     if (!this._connected) await this.connect();
     await this._hooks.run('beforeCreateResource', { method: 'createResource', args: [config], config });
     const reply = await parse(call(() => this._native.createResource(toJson(stored, 'resource config'))));
+    return this._installResource(reply, js, config);
+  }
+
+  /** The resource of a native create reply: the existing one reconfigured, or a new one. */
+  async _installResource(reply, js, config) {
     const description = reply.resource;
     this.savedMetadata = reply.savedMetadata;
     let resource = this.resources[description.name];
     if (resource) {
       resource._native = this._native.resource(description.name);
+      const oldVersion = resource.version;
       resource._applyDescription(description);
       resource._applyJsConfig(js);
+      if (oldVersion !== resource.version) emitIfObserved(resource, 'versionUpdated', { oldVersion, newVersion: resource.version });
       this.emit('s3db.resourceUpdated', description.name);
       await this._hooks.run('resourceUpdated', { resource, config });
     } else {
@@ -222,11 +232,41 @@ class Database extends EventEmitter {
     return resource;
   }
 
-  /** Creates the resource unless one of that name exists already, which is returned as is. */
+  /**
+   * The loaded resource when its definition hash (attributes, behavior, partitions) equals the
+   * config's — returned as is, nothing written; otherwise createResource (which adds a version
+   * when the definition changed).
+   */
   async createResourceIfNotExists(config) {
-    const existing = config && this.resources[config.name];
-    if (existing) return existing;
-    return this.createResource(config);
+    const { stored, js } = splitConfig(config);
+    if (!this._connected) await this.connect();
+    const reply = await parse(call(() => this._native.createResourceIfNotExists(toJson(stored, 'resource config'))));
+    const existing = this.resources[reply.resource.name];
+    if (!reply.created && existing) return existing;
+    return this._installResource(reply, js, config);
+  }
+
+  /** `{exists, sameHash, hash, existingHash?}` for a definition against the loaded resource. */
+  resourceExistsWithSameHash({ name, attributes, behavior = 'user-managed', partitions = {}, options = {} } = {}) {
+    const config = { ...options, name, attributes, behavior, partitions };
+    return JSON.parse(callSync(() => this._native.checkHash(toJson(config, 'resource config'))));
+  }
+
+  /**
+   * Rewrites s3db.json with every resource's current definition; a resource whose definition
+   * changed (e.g. after removeOrphanedPartitions) gets a new version (`versionUpdated`).
+   */
+  async uploadMetadataFile() {
+    const reply = await parse(call(() => this._native.uploadMetadata()));
+    this.savedMetadata = reply.savedMetadata;
+    for (const change of reply.changes) {
+      const resource = this.resources[change.resource];
+      if (!resource || !change.description) continue;
+      resource._applyDescription(change.description);
+      emitIfObserved(resource, 'versionUpdated', { oldVersion: change.oldVersion, newVersion: change.newVersion });
+    }
+    this.emit('metadataUploaded', this.savedMetadata);
+    return this.savedMetadata;
   }
 
   resourceExists(name) {

@@ -16,6 +16,15 @@ function call(fn) {
   return typeof reply === 'string' ? reply : reply.then(undefined, (error) => { throw fromNative(error); });
 }
 
+/** Runs a synchronous native call, errors rebuilt as s3db errors. */
+function callSync(fn) {
+  try {
+    return fn();
+  } catch (error) {
+    throw fromNative(error);
+  }
+}
+
 /** JSON text of a document argument; unserialisable input is a ValidationError. */
 function toJson(value, what) {
   try {
@@ -25,4 +34,4 @@ function toJson(value, what) {
   }
 }
 
-module.exports = { native, call, toJson };
+module.exports = { native, call, callSync, toJson };

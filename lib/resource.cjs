@@ -3,8 +3,8 @@
 // middlewares and argument checks that are naturally JavaScript live here (lib/hooks.cjs,
 // lib/events.cjs, lib/middleware.cjs, lib/streams.cjs).
 
-const { call, toJson } = require('./native.cjs');
-const { ValidationError, ResourceError, NoSuchKey, fromPayload } = require('./errors.cjs');
+const { call, callSync, toJson } = require('./native.cjs');
+const { ValidationError, ResourceError, NoSuchKey, PartitionError, fromPayload } = require('./errors.cjs');
 const { emptyHookTable, addResourceHook, runHooks } = require('./hooks.cjs');
 const { AsyncEventEmitter, isObserved, emitOperation, emitIfObserved } = require('./events.cjs');
 const { MIDDLEWARE_METHODS, useMiddleware, isWrapped } = require('./middleware.cjs');
@@ -57,6 +57,8 @@ class Resource extends AsyncEventEmitter {
     this.idSize = description.idSize;
     this.passphrase = this.database.passphrase;
     this.parallelism = this.database.parallelism;
+    this.versioningEnabled = description.versioningEnabled;
+    this.strictValidation = description.strictValidation;
     this.map = description.map;
     this.schema = {
       name: description.name,
@@ -76,7 +78,8 @@ class Resource extends AsyncEventEmitter {
       autoDecrypt: description.autoDecrypt,
       allNestedObjectsOptional: description.allNestedObjectsOptional,
       asyncEvents: description.asyncEvents,
-      asyncPartitions: true,
+      asyncPartitions: description.asyncPartitions,
+      strictValidation: description.strictValidation,
       createdBy: 'user',
     };
     this._definitionHash = description.definitionHash;
@@ -140,6 +143,17 @@ class Resource extends AsyncEventEmitter {
     emitIfObserved(this.database, 'error', this.name, error, content);
   }
 
+  /**
+   * Partition references the engine could not write for a record that was written: reported
+   * like s3db.js does (`partitionIndexError`); `repairPartitions()` rebuilds them.
+   */
+  _partitionErrors(operation, id, payloads) {
+    for (const payload of payloads || []) {
+      const error = fromPayload(payload);
+      emitIfObserved(this, 'partitionIndexError', { operation, id, error, message: error.message });
+    }
+  }
+
   getResourceKey(id) {
     return `resource=${this.name}/data/id=${id}`;
   }
@@ -159,6 +173,7 @@ class Resource extends AsyncEventEmitter {
     const reply = await parse(call(() => this._native.insert(toJson(doc, 'document'))));
     if (this._writeObservers.length) await this._notifyWrite('insert', [reply.r.id]);
     if (reply.x) emitIfObserved(this, 'exceedsLimit', { ...reply.x, id: reply.r.id, data: doc });
+    this._partitionErrors('insert', reply.r.id, reply.p);
     const record = this.hooks.afterInsert.length ? await runHooks(this, 'afterInsert', reply.r) : reply.r;
     emitOperation(this, 'insert', record, reply.r.id);
     return record;
@@ -192,6 +207,7 @@ class Resource extends AsyncEventEmitter {
     replies.forEach((reply) => {
       if (reply.e) return;
       if (reply.x) emitIfObserved(this, 'exceedsLimit', { ...reply.x, id: reply.r.id });
+      this._partitionErrors('insert', reply.r.id, reply.p);
       emitOperation(this, 'insert', reply.r, reply.r.id);
     });
     return { records, failures };
@@ -230,6 +246,7 @@ class Resource extends AsyncEventEmitter {
     const reply = await parse(call(() => this._native.update(key, toJson(patch, 'document'), observed)));
     if (this._writeObservers.length) await this._notifyWrite('update', [key]);
     if (reply.x) emitIfObserved(this, 'exceedsLimit', { ...reply.x, id: key, data: patch });
+    this._partitionErrors('update', key, reply.p);
     const record = this.hooks.afterUpdate.length ? await runHooks(this, 'afterUpdate', reply.r) : reply.r;
     if (observed) emitOperation(this, 'update', { ...reply.r, $before: { ...reply.b }, $after: { ...record } }, key);
     return record;
@@ -248,6 +265,7 @@ class Resource extends AsyncEventEmitter {
     if (this.hooks.beforeReplace.length) context = contextFrom(await runHooks(this, 'beforeReplace', context), context);
     const doc = checkDocument(context.fullData, 'replace');
     const reply = await parse(call(() => this._native.replace(key, toJson(doc, 'document'))));
+    this._partitionErrors('replace', key, reply.p);
     if (this._writeObservers.length) await this._notifyWrite('replace', [key]);
     const record = this.hooks.afterReplace.length ? await runHooks(this, 'afterReplace', reply.r) : reply.r;
     emitIfObserved(this, 'replace', record);
@@ -473,6 +491,61 @@ class Resource extends AsyncEventEmitter {
   /** A Writable that inserts what is written to it. */
   writable(options = {}) {
     return new ResourceWriter({ ...options, resource: this });
+  }
+
+  // ---- partitions
+
+  /** The record, when `partitionName` holds a reference to it under `partitionValues`. */
+  async getFromPartition({ id, partitionName, partitionValues = {} } = {}) {
+    const key = checkId(id);
+    const values = toJson(partitionValues || {}, 'partitionValues');
+    const record = await parse(call(() => this._native.getFromPartition(key, String(partitionName), values)));
+    emitIfObserved(this, 'getFromPartition', record);
+    return record;
+  }
+
+  /** The reference key of `data` in a partition, or null when one of its fields is missing. */
+  getPartitionKey({ partitionName, id, data = {} } = {}) {
+    const key = id === undefined || id === null ? '' : String(id);
+    return JSON.parse(callSync(() => this._native.partitionKey(String(partitionName), key, toJson(data || {}, 'data'))));
+  }
+
+  /** `{<partition>: {missingFields, definition, allFields}}` for partitions naming missing fields. */
+  findOrphanedPartitions() {
+    return JSON.parse(callSync(() => this._native.orphanedPartitions()));
+  }
+
+  /**
+   * Drops orphaned partitions from the definition (unless `dryRun`) and returns them; persist
+   * with `db.uploadMetadataFile()`, and remove their stored references with `repairPartitions()`.
+   */
+  removeOrphanedPartitions({ dryRun = false } = {}) {
+    const orphaned = JSON.parse(callSync(() => this._native.removeOrphanedPartitions(Boolean(dryRun))));
+    if (!dryRun && Object.keys(orphaned).length) {
+      this._applyDescription(this.export());
+      emitIfObserved(this, 'orphanedPartitionsRemoved', { resourceName: this.name, removed: Object.keys(orphaned), details: orphaned });
+    }
+    return orphaned;
+  }
+
+  /** Throws a PartitionError when a partition names a field the attributes do not have. */
+  validatePartitions() {
+    for (const [partition, { missingFields }] of Object.entries(this.findOrphanedPartitions())) {
+      const available = Object.keys(this.attributes).join(', ');
+      throw new PartitionError({
+        message: `Partition '${partition}' uses field '${missingFields[0]}' which does not exist in resource attributes. Available fields: ${available}.`,
+        resourceName: this.name, partitionName: partition, fieldName: missingFields[0], operation: 'validatePartitions',
+      });
+    }
+  }
+
+  /**
+   * Rebuilds partition references from the records (after a crash, or references lost any other
+   * way): writes the missing ones, removes those no record calls for.
+   * Resolves to `{records, references, created, removed, unreadable}`.
+   */
+  async repairPartitions() {
+    return parse(call(() => this._native.repairPartitions()));
   }
 
   /** The description the engine holds for this resource (name, attributes, map, behavior…). */

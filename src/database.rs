@@ -33,6 +33,12 @@ fn parse_options(options_json: &str) -> s3db_core::Result<(DatabaseOptions, Valu
     if let Some(parallelism) = options.get("parallelism").and_then(Value::as_u64) {
         parsed.parallelism = parallelism.clamp(1, 1000) as usize;
     }
+    if let Some(versioning) = options.get("versioningEnabled").and_then(Value::as_bool) {
+        parsed.versioning_enabled = versioning;
+    }
+    if let Some(strict) = options.get("strictValidation").and_then(Value::as_bool) {
+        parsed.strict_validation = strict;
+    }
     if let Some(frozen) = options.get("frozenClock").and_then(Value::as_str) {
         let ms = parse_iso(frozen).ok_or_else(|| Error::validation(format!("frozenClock '{frozen}' is not an ISO date")))?;
         parsed.clock = fixed_clock(ms);
@@ -72,6 +78,46 @@ impl NativeDatabase {
             let resource = db.create_resource(&config).await?;
             let saved = db.saved_metadata().await;
             Ok(json!({"resource": resource.state().describe(), "savedMetadata": saved}).to_string())
+        })
+    }
+
+    /// Returns the loaded resource when its definition hash matches, creates or redefines it
+    /// otherwise; resolves to `{resource, savedMetadata, created}`.
+    #[napi(catch_unwind)]
+    pub fn create_resource_if_not_exists<'env>(&self, env: &'env Env, config: String) -> Result<Reply<'env>> {
+        let db = self.inner.clone();
+        run(env, async move {
+            let config: Value = serde_json::from_str(&config).map_err(|e| errors::bad_json("resource config", e))?;
+            let (resource, created) = db.create_resource_if_not_exists(&config).await?;
+            let saved = db.saved_metadata().await;
+            Ok(json!({"resource": resource.state().describe(), "savedMetadata": saved, "created": created}).to_string())
+        })
+    }
+
+    /// `resourceExistsWithSameHash`: `{exists, sameHash, hash, existingHash?}`.
+    #[napi(catch_unwind)]
+    pub fn check_hash(&self, config: String) -> Result<String> {
+        let config: Value =
+            serde_json::from_str(&config).map_err(|e| errors::to_napi(errors::bad_json("resource config", e)))?;
+        Ok(self.inner.check_hash(&config).map_err(errors::to_napi)?.to_json().to_string())
+    }
+
+    /// `uploadMetadataFile`: resolves to `{changes: [{resource, oldVersion, newVersion, description}], savedMetadata}`.
+    #[napi(catch_unwind)]
+    pub fn upload_metadata<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
+        let db = self.inner.clone();
+        run(env, async move {
+            let changes: Vec<Value> = db
+                .upload_metadata()
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let description = db.resource(&c.resource).map(|r| r.state().describe());
+                    json!({"resource": c.resource, "oldVersion": c.old_version, "newVersion": c.new_version, "description": description})
+                })
+                .collect();
+            let saved = db.saved_metadata().await;
+            Ok(json!({"changes": changes, "savedMetadata": saved}).to_string())
         })
     }
 

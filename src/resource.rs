@@ -81,8 +81,12 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-/// `{r: record, b?: before (when asked for), x?: exceedsLimit}`.
+/// `{r: record, b?: before (when asked for), x?: exceedsLimit, p?: partition reference errors}`.
 fn write_reply(outcome: WriteOutcome, with_before: bool) -> String {
+    to_json(&write_reply_value(outcome, with_before))
+}
+
+fn write_reply_value(outcome: WriteOutcome, with_before: bool) -> Value {
     let mut reply = Map::new();
     reply.insert("r".into(), Value::Object(outcome.record));
     if let Some(before) = outcome.before.filter(|_| with_before) {
@@ -91,7 +95,19 @@ fn write_reply(outcome: WriteOutcome, with_before: bool) -> String {
     if let Some(exceeds) = outcome.exceeds_limit {
         reply.insert("x".into(), exceeds);
     }
-    to_json(&reply)
+    if !outcome.partition_errors.is_empty() {
+        reply.insert("p".into(), Value::Array(outcome.partition_errors.iter().map(Error::to_json).collect()));
+    }
+    Value::Object(reply)
+}
+
+/// A JSON object argument (`partitionValues`, `data`); `null` is an empty object.
+fn object_argument(text: &str, what: &str) -> s3db_core::Result<Map<String, Value>> {
+    match parse_json(text, what)? {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        other => Err(Error::validation(format!("{what} must be an object, got {}", js_type(&other)))),
+    }
 }
 
 fn page_reply(page: Page) -> String {
@@ -139,13 +155,7 @@ impl NativeResource {
             let replies: Vec<Value> = results
                 .into_iter()
                 .map(|r| match r {
-                    Ok(outcome) => {
-                        let mut reply = json!({"r": outcome.record});
-                        if let Some(x) = outcome.exceeds_limit {
-                            reply["x"] = x;
-                        }
-                        reply
-                    }
+                    Ok(outcome) => write_reply_value(outcome, false),
                     Err(e) => json!({"e": e.to_json()}),
                 })
                 .collect();
@@ -312,5 +322,43 @@ impl NativeResource {
             let filter = document(&filter, "query")?;
             Ok(to_json(&resource.query(&filter, &list_options(&options)?).await?))
         })
+    }
+
+    /// `getFromPartition`: the record with `_partition` and `_partitionValues`.
+    #[napi(catch_unwind)]
+    pub fn get_from_partition<'env>(&self, env: &'env Env, id: String, partition: String, values: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move {
+            let values = object_argument(&values, "partitionValues")?;
+            Ok(to_json(&resource.get_from_partition(&id, &partition, &values).await?))
+        })
+    }
+
+    /// `getPartitionKey`: the key as JSON text, `null` when a field is missing.
+    #[napi(catch_unwind)]
+    pub fn partition_key(&self, partition: String, id: String, data: String) -> Result<String> {
+        let data = object_argument(&data, "data").map_err(errors::to_napi)?;
+        let key = self.inner.partition_key(&partition, &id, &data).map_err(errors::to_napi)?;
+        Ok(to_json(&key))
+    }
+
+    /// `findOrphanedPartitions`.
+    #[napi(catch_unwind)]
+    pub fn orphaned_partitions(&self) -> String {
+        to_json(&self.inner.orphaned_partitions())
+    }
+
+    /// `removeOrphanedPartitions({dryRun})`: the orphaned partitions (removed unless `dry_run`).
+    #[napi(catch_unwind)]
+    pub fn remove_orphaned_partitions(&self, dry_run: bool) -> Result<String> {
+        let removed = self.inner.remove_orphaned_partitions(dry_run).map_err(errors::to_napi)?;
+        Ok(to_json(&removed))
+    }
+
+    /// `repairPartitions`: `{records, references, created, removed, unreadable}`.
+    #[napi(catch_unwind)]
+    pub fn repair_partitions<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(resource.repair_partitions().await?.to_json().to_string()) })
     }
 }

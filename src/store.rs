@@ -8,6 +8,7 @@ use base64::Engine as _;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use once_cell::sync::Lazy;
+use s3db_core::encoding::metadata::{decode_value, encode_value, sanitize_key, MetaValue};
 use s3db_core::keys;
 use s3db_core::storage::counted::Counted;
 use s3db_core::storage::fs::FsStore;
@@ -74,11 +75,34 @@ fn parse_limits(limits: Option<String>) -> s3db_core::Result<Option<Limits>> {
     }))
 }
 
+/// Metadata as s3db.js clients send it: names sanitised, values transport-encoded (`u:`/`b:`/`d:`).
+fn encode_metadata(text: &str) -> s3db_core::Result<Vec<(String, String)>> {
+    match serde_json::from_str(text).map_err(|e| errors::bad_json("metadata", e))? {
+        Value::Object(m) => Ok(m
+            .into_iter()
+            .map(|(name, value)| {
+                let text = match value {
+                    Value::String(s) => s,
+                    Value::Null => "null".into(),
+                    other => other.to_string(),
+                };
+                (sanitize_key(&name), encode_value(&text))
+            })
+            .collect()),
+        _ => Err(Error::validation("metadata must be an object")),
+    }
+}
+
+/// Stored metadata decoded the way s3db.js clients return it (`null`/`undefined` texts included).
 fn head_json(head: &s3db_core::storage::ObjectHead) -> Map<String, Value> {
     let metadata: Map<String, Value> = head
         .metadata
         .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .filter_map(|(name, stored)| match decode_value(stored) {
+            MetaValue::Null => Some((name.clone(), Value::Null)),
+            MetaValue::Undefined => None,
+            MetaValue::Text(text) => Some((name.clone(), Value::String(text))),
+        })
         .collect();
     let mut out = Map::new();
     out.insert("Metadata".into(), Value::Object(metadata));
@@ -249,15 +273,7 @@ impl NativeStore {
         let key = self.key(&key);
         let body = body.map(|b| b.to_vec()).unwrap_or_default();
         run(env, async move {
-            let metadata = match serde_json::from_str(&metadata)
-                .map_err(|e| errors::bad_json("metadata", e))?
-            {
-                Value::Object(m) => m
-                    .into_iter()
-                    .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let metadata = encode_metadata(&metadata)?;
             let request = PutRequest {
                 key: key.clone(),
                 metadata,
@@ -312,19 +328,7 @@ impl NativeStore {
         let store = self.store.clone();
         let (from, to) = (self.key(&from), self.key(&to));
         run(env, async move {
-            let metadata = match metadata {
-                Some(text) => match serde_json::from_str(&text)
-                    .map_err(|e| errors::bad_json("metadata", e))?
-                {
-                    Value::Object(m) => Some(
-                        m.into_iter()
-                            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
-                            .collect(),
-                    ),
-                    _ => None,
-                },
-                None => None,
-            };
+            let metadata = metadata.as_deref().map(encode_metadata).transpose()?;
             if !store.copy(&from, &to, metadata, content_type).await? {
                 return Err(no_such_key(&from));
             }

@@ -15,13 +15,19 @@ pub fn fixed_clock(ms: i64) -> Clock {
     Arc::new(move || ms)
 }
 
-/// `YYYY-MM-DDTHH:mm:ss.sssZ` for epoch milliseconds.
+/// `Date.prototype.toISOString()`: `YYYY-MM-DDTHH:mm:ss.sssZ`, with a signed six-digit year
+/// outside 0000–9999.
 pub fn iso_string(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let in_day = ms.rem_euclid(86_400_000);
     let (year, month, day) = civil_from_days(days);
     let (h, m, s, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+    let year = match year {
+        0..=9999 => format!("{year:04}"),
+        y if y < 0 => format!("-{:06}", -y),
+        y => format!("+{y:06}"),
+    };
+    format!("{year}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
 }
 
 /// Parses `YYYY-MM-DDTHH:mm:ss(.sss)Z` (what `toISOString` writes) into epoch milliseconds.
@@ -56,7 +62,8 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+/// Days since 1970-01-01 of a proleptic Gregorian date (`day` may run past the month).
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
@@ -78,5 +85,7 @@ mod tests {
         assert_eq!(iso_string(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(parse_iso("2024-02-29T23:59:59Z").map(iso_string).unwrap(), "2024-02-29T23:59:59.000Z");
         assert!(parse_iso("not a date").is_none());
+        assert_eq!(iso_string(8_640_000_000_000_000), "+275760-09-13T00:00:00.000Z");
+        assert_eq!(iso_string(-62_198_755_200_000), "-000001-01-01T00:00:00.000Z");
     }
 }

@@ -2,7 +2,7 @@
 //! the reverse (read), as storage-format §4 and §9 describe.
 
 use crate::crypto::{self, CryptoError};
-use crate::encoding::{base62, ip, json, jsnum};
+use crate::encoding::{base62, ip, json, jsnum, metadata};
 use crate::error::{Error, ErrorKind, Result};
 use crate::schema::{AttributeLayout, FieldKind};
 use serde_json::{Map, Value};
@@ -61,8 +61,21 @@ fn number_text(n: &serde_json::Number) -> String {
     }
 }
 
-/// JS `String(value)` for items of string arrays and secrets.
-fn js_string(value: &Value) -> String {
+/// A mapped value as its metadata header carries it (transport-encoded). The strings
+/// `null`/`undefined` are base64-wrapped so they are not read back as JS null/undefined
+/// (s3db.js decodes `b:` the same way).
+pub fn header_text(value: &Value) -> String {
+    use base64::Engine as _;
+    match value {
+        Value::String(s) if s == "null" || s == "undefined" => {
+            format!("b:{}", base64::engine::general_purpose::STANDARD.encode(s))
+        }
+        other => metadata::encode_value(&metadata_text(other)),
+    }
+}
+
+/// JS `String(value)` (arrays joined with `,`, objects `[object Object]`).
+pub fn js_string(value: &Value) -> String {
     match value {
         Value::Object(_) => "[object Object]".into(),
         Value::Array(items) => items.iter().map(|v| if v.is_null() { String::new() } else { js_string(v) }).collect::<Vec<_>>().join(","),
@@ -174,6 +187,15 @@ pub fn unmap_record(ctx: &ReadContext<'_>, fields: Vec<(String, Value)>) -> Resu
             None => ctx.layout.path_of(&key).unwrap_or(&key),
         };
         let value = match raw {
+            Value::String(text) if ctx.auto_decrypt && !text.is_empty() && ctx.layout.kind_of(path) == FieldKind::Secret => {
+                match decrypt_field(ctx.passphrase, path, &text)?.as_str() {
+                    // s3db.js decrypts these plaintexts to JS undefined/null (19.x writes an
+                    // encrypted "undefined" for absent optional secrets).
+                    "undefined" => continue,
+                    "null" => Value::Null,
+                    plain => Value::String(plain.to_string()),
+                }
+            }
             Value::String(text) => decode_text(ctx, path, text)?,
             other => other,
         };
@@ -204,7 +226,6 @@ fn decode_text(ctx: &ReadContext<'_>, path: &str, owned: String) -> Result<Value
             Value::Array(base62::decode_fixed_point_batch(text, precision).into_iter().map(number).collect())
         }
         FixedPointArray { .. } => json_array(text).unwrap_or_else(|| split_numbers(text, base62::decode_decimal)),
-        Secret if ctx.auto_decrypt => Value::String(decrypt_field(ctx.passphrase, path, text)?),
         Ip4 => ip::decode_ipv4(text).map(Value::String).unwrap_or_else(keep),
         Ip6 => ip::decode_ipv6(text).map(Value::String).unwrap_or_else(keep),
         Money { decimals } if text.starts_with('$') => number(base62::decode_money(text, decimals)),

@@ -19,6 +19,8 @@ pub mod plugin_storage;
 pub mod resource;
 pub mod schema;
 pub mod storage;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod validator;
 
 pub use database::{Database, DatabaseOptions};

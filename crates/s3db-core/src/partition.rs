@@ -1,8 +1,10 @@
 //! Partition references (storage-format §1.4, §12): empty objects whose keys carry field values,
 //! `resource=<name>/partition=<p>/<field>=<value>/…/id=<id>`.
 
-use crate::codec::metadata_text;
+use crate::clock::iso_string;
+use crate::codec::js_string;
 use crate::error::{Error, ErrorKind, Result};
+use crate::validator::parse_date_ms;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 
@@ -12,6 +14,23 @@ pub struct Partition {
     pub name: String,
     /// `(field path, rule)` sorted as s3db.js sorts them.
     pub fields: Vec<(String, String)>,
+}
+
+/// Where a partition listing looks: a key prefix (always ending in `/`, so a partition never
+/// lists a sibling whose name starts with its own) and, when a value was given for a field
+/// after one without, the segments a listed key must also contain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionListing {
+    pub prefix: String,
+    pub required_segments: Vec<String>,
+}
+
+impl PartitionListing {
+    /// True when a listed key (relative to the database) belongs to the selection.
+    pub fn matches(&self, relative_key: &str) -> bool {
+        let rest = relative_key.strip_prefix(&self.prefix).unwrap_or(relative_key);
+        self.required_segments.iter().all(|segment| rest.starts_with(segment.as_str()) || rest.contains(&format!("/{segment}")))
+    }
 }
 
 impl Partition {
@@ -33,38 +52,57 @@ impl Partition {
             .collect()
     }
 
+    fn base(&self, resource: &str) -> String {
+        format!("resource={resource}/partition={}", self.name)
+    }
+
     /// The reference key for a record, or `None` when a field value is missing.
     pub fn reference_key(&self, resource: &str, id: &str, record: &Map<String, Value>) -> Option<String> {
-        let mut key = format!("resource={resource}/partition={}", self.name);
+        let mut key = self.base(resource);
         for (path, rule) in &self.fields {
-            let value = lookup(record, path)?;
-            if value.is_null() {
-                return None;
-            }
             key.push('/');
-            key.push_str(path);
-            key.push('=');
-            key.push_str(&segment_value(value, rule));
+            key.push_str(&segment(path, lookup(record, path)?, rule)?);
         }
         key.push_str("/id=");
         key.push_str(id);
         Some(key)
     }
 
-    /// Listing prefix for the given values (fields without a value end the prefix).
-    pub fn prefix(&self, resource: &str, values: &Map<String, Value>) -> String {
-        let mut prefix = format!("resource={resource}/partition={}/", self.name);
-        for (path, rule) in &self.fields {
-            let Some(value) = values.get(path).or_else(|| lookup(values, path)).filter(|v| !v.is_null()) else {
-                break;
-            };
-            prefix.push_str(path);
-            prefix.push('=');
-            prefix.push_str(&segment_value(value, rule));
-            prefix.push('/');
+    /// The key `getFromPartition` looks for: a segment for each field given a value (as
+    /// s3db.js builds it), `None` when no field has one.
+    pub fn key_from_values(&self, resource: &str, id: &str, values: &Map<String, Value>) -> Option<String> {
+        let segments: Vec<String> =
+            self.fields.iter().filter_map(|(path, rule)| segment(path, given_value(values, path)?, rule)).collect();
+        if segments.is_empty() {
+            return None;
         }
-        prefix
+        Some(format!("{}/{}/id={id}", self.base(resource), segments.join("/")))
     }
+
+    /// What to list for `{partition, partitionValues}`: the prefix covers the leading fields
+    /// that have a value; values of later fields become segments to match.
+    pub fn listing(&self, resource: &str, values: &Map<String, Value>) -> PartitionListing {
+        let mut prefix = format!("{}/", self.base(resource));
+        let mut required_segments = Vec::new();
+        // The prefix stops at the first field without a value.
+        let mut prefix_open = true;
+        for (path, rule) in &self.fields {
+            match given_value(values, path).and_then(|v| segment(path, v, rule)) {
+                Some(text) if prefix_open => {
+                    prefix.push_str(&text);
+                    prefix.push('/');
+                }
+                Some(text) => required_segments.push(format!("{text}/")),
+                None => prefix_open = false,
+            }
+        }
+        PartitionListing { prefix, required_segments }
+    }
+}
+
+/// A value given in `partitionValues`, by flat key (`'utm.source'`) or nested path.
+fn given_value<'a>(values: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    values.get(path).or_else(|| lookup(values, path)).filter(|v| !v.is_null())
 }
 
 /// Value at a dotted path.
@@ -77,21 +115,39 @@ pub fn lookup<'a>(record: &'a Map<String, Value>, path: &str) -> Option<&'a Valu
     Some(current)
 }
 
-/// `String(value)` after the rule: `maxlength:N` cuts, `date` keeps `YYYY-MM-DD`.
-fn segment_value(value: &Value, rule: &str) -> String {
-    let mut text = match value {
-        Value::Object(_) => "[object Object]".to_string(),
-        other => metadata_text(other),
+/// `<path>=<value after the rule>`, `None` for a null value.
+fn segment(path: &str, value: &Value, rule: &str) -> Option<String> {
+    if value.is_null() {
+        return None;
+    }
+    Some(format!("{path}={}", apply_rule(value, rule)))
+}
+
+/// s3db.js `applyPartitionRule` then `String()`: `maxlength:N` cuts strings to N UTF-16 units;
+/// with `date`, ISO timestamps keep their date part and other date text is parsed as JS
+/// `new Date(text)` would in UTC, becoming `YYYY-MM-DD` (unparseable text stays as it is).
+pub fn apply_rule(value: &Value, rule: &str) -> String {
+    let Value::String(text) = value else { return js_string(value) };
+    let mut text = match max_length(rule) {
+        Some(max) => cut_utf16(text, max),
+        None => text.clone(),
     };
-    if let Some(max) = rule.split('|').find_map(|p| p.strip_prefix("maxlength:")?.trim().parse::<usize>().ok()) {
-        if value.is_string() {
-            text = cut_utf16(&text, max);
+    if rule.contains("date") {
+        if text.contains('T') && text.contains('Z') {
+            text.truncate(text.find('T').expect("checked"));
+        } else if let Some(ms) = parse_date_ms(&text) {
+            let iso = iso_string(ms);
+            text = iso[..iso.find('T').expect("ISO text has a T")].to_string();
         }
     }
-    if rule.contains("date") && text.contains('T') && text.contains('Z') {
-        text.truncate(text.find('T').expect("checked"));
-    }
     text
+}
+
+/// N of the first `maxlength:N` in a rule.
+fn max_length(rule: &str) -> Option<usize> {
+    let start = rule.find("maxlength:")? + "maxlength:".len();
+    let digits: String = rule[start..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 fn cut_utf16(text: &str, max_units: usize) -> String {
@@ -131,6 +187,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn partitions(def: Value) -> Vec<Partition> {
+        Partition::parse_all(def.as_object().unwrap()).unwrap()
+    }
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
     #[test]
     fn fields_sort_like_locale_compare() {
         let mut names = vec!["region", "Region", "category", "createdAt", "a10", "a2", "_x", "b", "B", "a"];
@@ -140,23 +204,70 @@ mod tests {
 
     #[test]
     fn reference_keys_follow_s3db_layout() {
-        let parts = Partition::parse_all(
-            json!({
-                "byRegionCategory": {"fields": {"region": "string", "category": "string"}},
-                "byUtmSource": {"fields": {"utm.source": "string"}},
-                "byCreatedDate": {"fields": {"createdAt": "date|maxlength:10"}},
-            })
-            .as_object()
-            .unwrap(),
-        )
-        .unwrap();
-        let record = json!({"region": "US", "category": "books", "utm": {"source": "google"}, "createdAt": "2025-01-02T03:04:05.678Z"});
-        let record = record.as_object().unwrap();
-        let keys: Vec<_> = parts.iter().map(|p| p.reference_key("orders", "o1", record).unwrap()).collect();
+        let parts = partitions(json!({
+            "byRegionCategory": {"fields": {"region": "string", "category": "string"}},
+            "byUtmSource": {"fields": {"utm.source": "string"}},
+            "byCreatedDate": {"fields": {"createdAt": "date|maxlength:10"}},
+        }));
+        let record = map(json!({"region": "US", "category": "books", "utm": {"source": "google"}, "createdAt": "2025-01-02T03:04:05.678Z"}));
+        let keys: Vec<_> = parts.iter().map(|p| p.reference_key("orders", "o1", &record).unwrap()).collect();
         assert_eq!(keys[0], "resource=orders/partition=byRegionCategory/category=books/region=US/id=o1");
         assert_eq!(keys[1], "resource=orders/partition=byUtmSource/utm.source=google/id=o1");
         assert_eq!(keys[2], "resource=orders/partition=byCreatedDate/createdAt=2025-01-02/id=o1");
-        let missing = json!({"region": "US"});
-        assert!(parts[0].reference_key("orders", "o1", missing.as_object().unwrap()).is_none());
+        assert!(parts[0].reference_key("orders", "o1", &map(json!({"region": "US"}))).is_none());
+        assert!(parts[0].reference_key("orders", "o1", &map(json!({"region": "US", "category": null}))).is_none());
+    }
+
+    #[test]
+    fn rules_cut_and_turn_dates_into_days() {
+        assert_eq!(apply_rule(&json!("abcdefgh"), "string|maxlength:3"), "abc");
+        assert_eq!(apply_rule(&json!("日本語テキスト"), "maxlength:2"), "日本");
+        assert_eq!(apply_rule(&json!("2025-01-02T03:04:05.678Z"), "date"), "2025-01-02");
+        assert_eq!(apply_rule(&json!("March 7, 2024"), "date"), "2024-03-07");
+        assert_eq!(apply_rule(&json!("Dec 25 1995 23:00:00 EST"), "date"), "1995-12-26");
+        assert_eq!(apply_rule(&json!("2024-03-07T02:00:00+05:00"), "date"), "2024-03-06");
+        assert_eq!(apply_rule(&json!("not a date"), "date"), "not a date");
+        assert_eq!(apply_rule(&json!("2025-01-02T03:04:05.678Z"), "date|maxlength:10"), "2025-01-02");
+        // Values that are not strings are written with JS String().
+        assert_eq!(apply_rule(&json!(42), "number"), "42");
+        assert_eq!(apply_rule(&json!(-1.5), "number"), "-1.5");
+        assert_eq!(apply_rule(&json!(true), "boolean"), "true");
+        assert_eq!(apply_rule(&json!(["a", "b"]), "array"), "a,b");
+        assert_eq!(apply_rule(&json!({"x": 1}), "object"), "[object Object]");
+    }
+
+    #[test]
+    fn listing_prefixes_end_with_a_slash() {
+        let parts = partitions(json!({
+            "byRegion": {"fields": {"region": "string"}},
+            "byRegionCategory": {"fields": {"region": "string", "category": "string"}},
+        }));
+        let all = parts[0].listing("orders", &Map::new());
+        assert_eq!(all.prefix, "resource=orders/partition=byRegion/");
+        assert!(!"resource=orders/partition=byRegionCategory/category=a/region=US/id=1".starts_with(&all.prefix));
+        let us = parts[0].listing("orders", &map(json!({"region": "US"})));
+        assert_eq!(us, PartitionListing { prefix: "resource=orders/partition=byRegion/region=US/".into(), required_segments: vec![] });
+    }
+
+    #[test]
+    fn listing_by_a_later_field_filters_instead_of_listing_everything() {
+        let part = &partitions(json!({"byRegionCategory": {"fields": {"region": "string", "category": "string"}}}))[0];
+        let listing = part.listing("orders", &map(json!({"region": "US"})));
+        assert_eq!(listing.prefix, "resource=orders/partition=byRegionCategory/");
+        assert_eq!(listing.required_segments, vec!["region=US/".to_string()]);
+        assert!(listing.matches("resource=orders/partition=byRegionCategory/category=books/region=US/id=o1"));
+        assert!(!listing.matches("resource=orders/partition=byRegionCategory/category=books/region=BR/id=o2"));
+        assert!(!listing.matches("resource=orders/partition=byRegionCategory/category=books/region=USA/id=o3"));
+    }
+
+    #[test]
+    fn key_from_values_uses_the_given_fields() {
+        let part = &partitions(json!({"byRegionCategory": {"fields": {"region": "string", "category": "string"}}}))[0];
+        let values = map(json!({"region": "US", "category": "books"}));
+        assert_eq!(
+            part.key_from_values("orders", "o1", &values).unwrap(),
+            "resource=orders/partition=byRegionCategory/category=books/region=US/id=o1"
+        );
+        assert!(part.key_from_values("orders", "o1", &Map::new()).is_none());
     }
 }

@@ -1,5 +1,6 @@
 //! A resource configuration as `createResource` receives it (functions already stripped by the
-//! JS side), checked and normalised: legacy `options` nesting, behavior names, timestamps.
+//! JS side), checked and normalised: legacy `options` nesting, behavior names, timestamps,
+//! the `byVersion` partition of versioned databases.
 
 use crate::behavior::Behavior;
 use crate::catalog::VersionSpec;
@@ -18,8 +19,16 @@ pub struct ResourceDefinition {
     pub paranoid: bool,
     pub all_nested_objects_optional: bool,
     pub auto_decrypt: bool,
-    pub cache: bool,
+    /// `None` when not configured (left out of the catalogue entry).
+    pub cache: Option<bool>,
     pub async_events: bool,
+    /// Accepted for s3db.js compatibility; references are always written before a write
+    /// resolves (README, compatibility notes).
+    pub async_partitions: bool,
+    /// When false, partitions may name fields the attributes do not have (orphaned partitions).
+    pub strict_validation: bool,
+    /// Database `versioningEnabled`: adds the `byVersion` partition on `_v`.
+    pub versioning_enabled: bool,
     pub hooks: Map<String, Value>,
     pub id_size: usize,
     pub custom_id_generator: bool,
@@ -76,8 +85,11 @@ impl ResourceDefinition {
         let paranoid = flag("paranoid", true);
         let all_nested_objects_optional = flag("allNestedObjectsOptional", true);
         let auto_decrypt = flag("autoDecrypt", true);
-        let cache = flag("cache", false);
+        let cache = get("cache").is_some().then(|| flag("cache", false));
         let async_events = flag("asyncEvents", true);
+        let async_partitions = flag("asyncPartitions", true);
+        let strict_validation = flag("strictValidation", true);
+        let versioning_enabled = flag("versioningEnabled", false);
 
         let behavior = match get("behavior") {
             None => Behavior::UserManaged,
@@ -132,6 +144,9 @@ impl ResourceDefinition {
             auto_decrypt,
             cache,
             async_events,
+            async_partitions,
+            strict_validation,
+            versioning_enabled,
             hooks,
             id_size,
             custom_id_generator,
@@ -140,12 +155,26 @@ impl ResourceDefinition {
         if timestamps {
             definition.add_timestamp_fields();
         }
-        definition.check_partitions()?;
+        if versioning_enabled {
+            definition.partitions.entry("byVersion").or_insert_with(|| json!({"fields": {"_v": "string"}}));
+        }
+        if strict_validation {
+            definition.check_partitions()?;
+        } else {
+            Partition::parse_all(&definition.partitions)?;
+        }
         Ok(definition)
     }
 
-    /// Rebuilds a definition from a catalogue version entry.
-    pub fn from_catalog(name: &str, entry: &Map<String, Value>, top_partitions: Option<&Value>) -> Result<Self> {
+    /// Rebuilds a definition from a (healed) catalogue version entry. Partitions naming fields
+    /// the attributes lack are loaded as they are: they are orphaned partitions, for
+    /// `findOrphanedPartitions` to report.
+    pub fn from_catalog(
+        name: &str,
+        entry: &Map<String, Value>,
+        top_partitions: Option<&Value>,
+        versioning_enabled: bool,
+    ) -> Result<Self> {
         let mut config = entry.clone();
         config.insert("name".into(), json!(name));
         if let Some(Value::Object(p)) = top_partitions {
@@ -153,12 +182,69 @@ impl ResourceDefinition {
                 config.insert("partitions".into(), Value::Object(p.clone()));
             }
         }
-        if let Some(Value::Number(n)) = entry.get("idSize") {
-            config.insert("idGenerator".into(), Value::Number(n.clone()));
+        match (entry.get("idSize"), entry.get("idGenerator")) {
+            (Some(Value::Number(n)), _) => {
+                config.insert("idGenerator".into(), Value::Number(n.clone()));
+            }
+            (None, Some(Value::Number(_))) => {}
+            // "custom_function" (12.4) and "default" (19.x) name no size.
+            _ => {
+                config.remove("idGenerator");
+            }
         }
+        config.insert("strictValidation".into(), json!(false));
+        config.insert("versioningEnabled".into(), json!(versioning_enabled));
+        // A loaded resource holds `cache: false` unless configured (s3db.js's default).
+        config.entry("cache").or_insert(json!(false));
         let mut definition = Self::from_json(&Value::Object(config))?;
         definition.custom_id_generator = entry.get("idGenerator").and_then(Value::as_str) == Some("custom_function");
         Ok(definition)
+    }
+
+    /// The attributes a catalogue version entry decodes its records with (timestamp fields
+    /// added when the entry has timestamps on, as the resource had them).
+    pub fn attributes_of_entry(entry: &Map<String, Value>) -> Option<Map<String, Value>> {
+        let mut attributes = entry.get("attributes")?.as_object().filter(|a| !a.is_empty())?.clone();
+        if entry.get("timestamps") == Some(&Value::Bool(true)) {
+            for field in ["createdAt", "updatedAt"] {
+                attributes.entry(field).or_insert_with(|| json!(TIMESTAMP_ATTRIBUTE));
+            }
+        }
+        Some(attributes)
+    }
+
+    /// s3db.js `fieldExistsInAttributes`: `_` fields always exist; dotted paths walk nested objects.
+    pub fn field_exists(&self, path: &str) -> bool {
+        if path.starts_with('_') {
+            return true;
+        }
+        let mut current = &self.attributes;
+        let mut segments = path.split('.').peekable();
+        while let Some(segment) = segments.next() {
+            match current.get(segment) {
+                Some(Value::Object(inner)) if segments.peek().is_some() => current = inner,
+                Some(_) if segments.peek().is_none() => return true,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// Partitions naming a field that does not exist: `{name: {missingFields, definition, allFields}}`.
+    pub fn orphaned_partitions(&self) -> Map<String, Value> {
+        let mut orphaned = Map::new();
+        for (name, definition) in &self.partitions {
+            let Some(fields) = definition.get("fields").and_then(Value::as_object) else { continue };
+            let missing: Vec<&String> = fields.keys().filter(|f| !self.field_exists(f)).collect();
+            if !missing.is_empty() {
+                let all: Vec<&String> = fields.keys().collect();
+                orphaned.insert(
+                    name.clone(),
+                    json!({"missingFields": missing, "definition": definition, "allFields": all}),
+                );
+            }
+        }
+        orphaned
     }
 
     fn add_timestamp_fields(&mut self) {
@@ -175,9 +261,7 @@ impl ResourceDefinition {
     fn check_partitions(&self) -> Result<()> {
         for partition in Partition::parse_all(&self.partitions)? {
             for (field, _) in &partition.fields {
-                let root = field.split('.').next().unwrap_or("");
-                let known = field.starts_with('_') || attribute_exists(&self.attributes, field) || self.attributes.contains_key(root) && !field.contains('.');
-                if !known {
+                if !self.field_exists(field) {
                     let available: Vec<&str> = self.attributes.keys().map(String::as_str).collect();
                     return Err(Error::new(
                         ErrorKind::Partition,
@@ -193,35 +277,30 @@ impl ResourceDefinition {
         Ok(())
     }
 
+    /// The catalogue version entry this definition writes (12.4's field order). `cache` is
+    /// left out when not configured, as s3db.js does on a redefinition.
     pub fn version_spec(&self) -> VersionSpec {
-        VersionSpec {
-            attributes: self.attributes.clone(),
-            behavior: self.behavior.name().to_string(),
-            timestamps: self.timestamps,
-            partitions: self.partitions.clone(),
-            paranoid: self.paranoid,
-            all_nested_objects_optional: self.all_nested_objects_optional,
-            auto_decrypt: self.auto_decrypt,
-            cache: self.cache,
-            async_events: self.async_events,
-            hooks: self.hooks.clone(),
-            id_size: self.id_size,
-            custom_id_generator: self.custom_id_generator,
+        let id_generator = if self.custom_id_generator { json!("custom_function") } else { json!(self.id_size) };
+        let mut fields = json!({
+            "attributes": self.attributes,
+            "behavior": self.behavior.name(),
+            "timestamps": self.timestamps,
+            "partitions": self.partitions,
+            "paranoid": self.paranoid,
+            "allNestedObjectsOptional": self.all_nested_objects_optional,
+            "autoDecrypt": self.auto_decrypt,
+            "cache": self.cache,
+            "asyncEvents": self.async_events,
+            "hooks": self.hooks,
+            "idSize": self.id_size,
+            "idGenerator": id_generator,
+        });
+        let fields = fields.as_object_mut().expect("object");
+        if self.cache.is_none() {
+            fields.remove("cache");
         }
+        VersionSpec { fields: std::mem::take(fields) }
     }
-}
-
-fn attribute_exists(attributes: &Map<String, Value>, path: &str) -> bool {
-    let mut current = attributes;
-    let mut segments = path.split('.').peekable();
-    while let Some(segment) = segments.next() {
-        match current.get(segment) {
-            Some(Value::Object(inner)) if segments.peek().is_some() => current = inner,
-            Some(_) => return segments.peek().is_none(),
-            None => return false,
-        }
-    }
-    false
 }
 
 /// `['status']` -> `{byStatus: {fields: {status: <its type>}}}`.
@@ -277,5 +356,38 @@ mod tests {
             "name": "r", "attributes": {"utm": {"source": "string"}}, "partitions": {"byS": {"fields": {"utm.source": "string"}}}
         }));
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn versioning_adds_by_version_after_the_timestamp_partitions() {
+        let d = ResourceDefinition::from_json(&json!({
+            "name": "r", "attributes": {"a": "string"}, "timestamps": true, "versioningEnabled": true
+        }))
+        .unwrap();
+        assert_eq!(d.partitions.keys().collect::<Vec<_>>(), ["byCreatedDate", "byUpdatedDate", "byVersion"]);
+        assert_eq!(d.partitions["byVersion"], json!({"fields": {"_v": "string"}}));
+    }
+
+    #[test]
+    fn without_strict_validation_partitions_may_be_orphaned() {
+        let config = json!({
+            "name": "r", "attributes": {"a": "string", "n": {"x": "string"}}, "strictValidation": false,
+            "partitions": {"byA": {"fields": {"a": "string"}}, "byB": {"fields": {"b": "string", "a": "string"}}, "byNX": {"fields": {"n.x": "string", "n.y": "string"}}}
+        });
+        let d = ResourceDefinition::from_json(&config).unwrap();
+        let orphaned = d.orphaned_partitions();
+        assert_eq!(orphaned.keys().collect::<Vec<_>>(), ["byB", "byNX"]);
+        assert_eq!(orphaned["byB"]["missingFields"], json!(["b"]));
+        assert_eq!(orphaned["byNX"]["missingFields"], json!(["n.y"]));
+        assert!(d.field_exists("_v") && d.field_exists("n") && !d.field_exists("a.b"));
+    }
+
+    #[test]
+    fn catalogue_entries_of_19x_load() {
+        let entry = json!({"attributes": {"a": "string"}, "idGenerator": "default", "hooks": {"beforeInsert": {"count": 1, "handlers": []}}});
+        let d = ResourceDefinition::from_catalog("r", entry.as_object().unwrap(), None, false).unwrap();
+        assert_eq!(d.id_size, DEFAULT_ID_SIZE);
+        assert!(!d.custom_id_generator);
+        assert_eq!(d.cache, Some(false));
     }
 }

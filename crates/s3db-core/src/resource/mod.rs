@@ -2,6 +2,7 @@
 
 mod definition;
 mod paging;
+mod partitions;
 mod read;
 mod stored;
 mod transfer;
@@ -9,6 +10,7 @@ mod write;
 
 pub use definition::ResourceDefinition;
 pub use paging::{IdPage, PageRequest, RecordPage};
+pub use partitions::PartitionRepair;
 pub use read::{ListOptions, Page, PageOptions};
 pub use write::{DeleteOutcome, WriteOutcome};
 
@@ -21,7 +23,23 @@ use crate::validator::{CompiledSchema, ValidatorOptions};
 use parking_lot::RwLock;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Attribute layouts of a resource's other catalogue versions, by version name (`v1`): a record
+/// is decoded with the layout of the version that wrote it.
+pub type VersionLayouts = HashMap<String, Arc<AttributeLayout>>;
+
+/// The layouts of every version entry of a catalogue resource.
+pub fn version_layouts<'a>(entries: impl IntoIterator<Item = (&'a str, &'a serde_json::Map<String, Value>)>) -> VersionLayouts {
+    entries
+        .into_iter()
+        .filter_map(|(name, entry)| {
+            let attributes = ResourceDefinition::attributes_of_entry(entry)?;
+            Some((name.to_string(), Arc::new(AttributeLayout::new(&attributes))))
+        })
+        .collect()
+}
 
 /// Everything derived from one definition at one catalogue version.
 pub struct ResourceState {
@@ -35,10 +53,17 @@ pub struct ResourceState {
     pub has_secrets: bool,
     /// `Resource.getDefinitionHash()`: sha256 of {attributes, behavior}.
     pub record_hash: String,
+    /// Layouts of the other catalogue versions.
+    pub history: Arc<VersionLayouts>,
 }
 
 impl ResourceState {
-    pub fn new(definition: ResourceDefinition, version: String, db_passphrase: &str) -> Result<Self> {
+    pub fn new(
+        definition: ResourceDefinition,
+        version: String,
+        db_passphrase: &str,
+        history: Arc<VersionLayouts>,
+    ) -> Result<Self> {
         let options = ValidatorOptions { all_nested_objects_optional: definition.all_nested_objects_optional };
         let validator = CompiledSchema::compile(&definition.attributes, &options).map_err(|message| {
             Error::new(ErrorKind::Schema, format!("Invalid schema for resource '{}': {message}", definition.name))
@@ -50,7 +75,37 @@ impl ResourceState {
         let hashed = json!({"attributes": definition.attributes, "behavior": definition.behavior.name()});
         let digest = Sha256::digest(json::stable_stringify(&hashed).as_bytes());
         let record_hash = format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>());
-        Ok(Self { definition, version, layout, validator, partitions, passphrase, has_secrets, record_hash })
+        Ok(Self { definition, version, layout, validator, partitions, passphrase, has_secrets, record_hash, history })
+    }
+
+    /// The same resource with another definition (same version and history).
+    pub fn redefined(&self, definition: ResourceDefinition) -> Result<Self> {
+        let db_passphrase = self.passphrase.clone();
+        Self::new(definition, self.version.clone(), &db_passphrase, self.history.clone())
+    }
+
+    /// The layout records written by `version` are decoded with: that version's when the
+    /// catalogue has it and it differs from the current one, the current layout otherwise.
+    pub fn layout_for(&self, version: Option<&str>) -> &AttributeLayout {
+        match version {
+            Some(v) if v != self.version => self.history.get(v).map(Arc::as_ref).unwrap_or(&self.layout),
+            _ => &self.layout,
+        }
+    }
+
+    /// A partition by name; `PartitionError` "Partition '<p>' not found" otherwise.
+    pub fn partition(&self, name: &str) -> Result<&Partition> {
+        self.partitions.iter().find(|p| p.name == name).ok_or_else(|| {
+            Error::new(ErrorKind::Partition, format!("Partition '{name}' not found"))
+                .with("partition", name)
+                .with("partitionName", name)
+                .with("resourceName", self.definition.name.clone())
+        })
+    }
+
+    /// True when some partition is keyed on a system field (`_v`).
+    fn partitions_use_system_fields(&self) -> bool {
+        self.partitions.iter().any(|p| p.fields.iter().any(|(path, _)| path.starts_with('_')))
     }
 
     /// What the JS side needs to present the resource (`name`, `attributes`, `schema.map`, `config`…).
@@ -67,8 +122,11 @@ impl ResourceState {
             "paranoid": d.paranoid,
             "allNestedObjectsOptional": d.all_nested_objects_optional,
             "autoDecrypt": d.auto_decrypt,
-            "cache": d.cache,
+            "cache": d.cache.unwrap_or(false),
             "asyncEvents": d.async_events,
+            "asyncPartitions": d.async_partitions,
+            "strictValidation": d.strict_validation,
+            "versioningEnabled": d.versioning_enabled,
             "idSize": d.id_size,
             "definitionHash": self.record_hash,
         })

@@ -34,15 +34,22 @@ impl Resource {
     /// One listing of IDs under the resource (or partition) prefix.
     pub async fn list_ids_page(&self, request: &PageRequest) -> Result<IdPage> {
         let state = self.state();
-        let prefix = self.list_prefix(&state, &request.list)?;
+        let selection = self.listing(&state, &request.list)?;
         let listing = ListRequest {
-            prefix,
+            prefix: self.ctx.key(&selection.prefix),
             continuation_token: request.token.clone(),
             max_keys: request.limit.clamp(1, 1000),
         };
         let page = self.ctx.store.list(listing).await?;
-        let ids =
-            page.keys.iter().filter_map(|k| keys::id_from_key(self.ctx.relative(k)).map(str::to_string)).collect();
+        // A composite partition listed by a later field keeps only the matching references,
+        // so such a page may hold fewer than `limit` ids.
+        let ids = page
+            .keys
+            .iter()
+            .map(|k| self.ctx.relative(k))
+            .filter(|k| selection.matches(k))
+            .filter_map(|k| keys::id_from_key(k).map(str::to_string))
+            .collect();
         Ok(IdPage { ids, next: page.next_token })
     }
 

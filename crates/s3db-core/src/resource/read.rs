@@ -4,6 +4,7 @@ use super::stored::{self, ObjectFacts};
 use super::{maybe_blocking, Resource, ResourceState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys;
+use crate::partition::PartitionListing;
 use crate::storage::ListRequest;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
@@ -45,12 +46,22 @@ impl Resource {
 
     /// The record, or `None` when it does not exist.
     pub(super) async fn fetch(&self, state: &Arc<ResourceState>, id: &str) -> Result<Option<Map<String, Value>>> {
+        Ok(self.fetch_stored(state, id).await?.map(|(record, _)| record))
+    }
+
+    /// The record and the version (`_v`) it was written with, or `None` when it does not exist.
+    pub(super) async fn fetch_stored(
+        &self,
+        state: &Arc<ResourceState>,
+        id: &str,
+    ) -> Result<Option<(Map<String, Value>, String)>> {
         let Some(object) = self.ctx.store.get(&self.record_key(state, id)).await? else { return Ok(None) };
         let raw = stored::raw_fields(&object.head, &object.body);
+        let version = stored::written_version(&raw).unwrap_or(&state.version).to_string();
         let blocking = stored::needs_key_derivation(state, &raw);
         let state = state.clone();
         let id = id.to_string();
-        maybe_blocking(blocking, move || {
+        let record = maybe_blocking(blocking, move || {
             let facts = ObjectFacts {
                 content_length: object.head.content_length,
                 content_type: object.head.content_type.as_deref(),
@@ -59,8 +70,8 @@ impl Resource {
             };
             stored::to_record(&state, &id, raw, &facts)
         })
-        .await?
-        .map(Some)
+        .await??;
+        Ok(Some((record, version)))
     }
 
     pub async fn exists(&self, id: &str) -> Result<bool> {
@@ -106,33 +117,42 @@ impl Resource {
         Ok(found.into_iter().flatten().collect())
     }
 
-    pub(super) fn list_prefix(&self, state: &ResourceState, options: &ListOptions) -> Result<String> {
+    /// What a listing covers: the records, or a partition's references (see `PartitionListing`).
+    pub(super) fn listing(&self, state: &ResourceState, options: &ListOptions) -> Result<PartitionListing> {
         let name = &state.definition.name;
         let Some(partition_name) = &options.partition else {
-            return Ok(self.ctx.key(&format!("{}/", keys::records_prefix(name))));
+            let prefix = format!("{}/", keys::records_prefix(name));
+            return Ok(PartitionListing { prefix, required_segments: Vec::new() });
         };
-        let partition = state.partitions.iter().find(|p| &p.name == partition_name).ok_or_else(|| {
-            Error::new(ErrorKind::Partition, format!("Partition '{partition_name}' not found"))
-                .with("partition", partition_name.clone())
-        })?;
-        Ok(self.ctx.key(&partition.prefix(name, &options.partition_values)))
+        Ok(state.partition(partition_name)?.listing(name, &options.partition_values))
     }
 
     /// IDs in key order after `offset`, at most `limit` of them.
     pub async fn list_ids(&self, options: &ListOptions) -> Result<Vec<String>> {
         let state = self.state();
-        let prefix = self.list_prefix(&state, options)?;
+        let listing = self.listing(&state, options)?;
+        let prefix = self.ctx.key(&listing.prefix);
         let wanted = options.limit.map(|l| l + options.offset);
         let mut ids = Vec::new();
         let mut token = None;
         loop {
-            let max_keys = wanted.map_or(1000, |w| (w - ids.len().min(w)).clamp(1, 1000));
+            let max_keys = match wanted {
+                // Filtered listings cannot know how many keys they will keep.
+                Some(w) if listing.required_segments.is_empty() => (w - ids.len().min(w)).clamp(1, 1000),
+                _ => 1000,
+            };
             let page = self
                 .ctx
                 .store
                 .list(ListRequest { prefix: prefix.clone(), continuation_token: token, max_keys })
                 .await?;
-            ids.extend(page.keys.iter().filter_map(|k| keys::id_from_key(self.ctx.relative(k)).map(str::to_string)));
+            ids.extend(
+                page.keys
+                    .iter()
+                    .map(|k| self.ctx.relative(k))
+                    .filter(|k| listing.matches(k))
+                    .filter_map(|k| keys::id_from_key(k).map(str::to_string)),
+            );
             token = page.next_token;
             if token.is_none() || wanted.is_some_and(|w| ids.len() >= w) {
                 break;
@@ -144,8 +164,12 @@ impl Resource {
 
     pub async fn count(&self, options: &ListOptions) -> Result<usize> {
         let state = self.state();
-        let prefix = self.list_prefix(&state, options)?;
-        Ok(crate::storage::list_all(self.ctx.store.as_ref(), &prefix).await?.len())
+        let listing = self.listing(&state, options)?;
+        let keys = crate::storage::list_all(self.ctx.store.as_ref(), &self.ctx.key(&listing.prefix)).await?;
+        if listing.required_segments.is_empty() {
+            return Ok(keys.len());
+        }
+        Ok(keys.iter().filter(|k| listing.matches(self.ctx.relative(k))).count())
     }
 
     pub async fn list(&self, options: &ListOptions) -> Result<Vec<Map<String, Value>>> {

@@ -3,11 +3,10 @@
 
 use super::ResourceState;
 use crate::behavior::{Behavior, Split};
-use crate::codec::{self, metadata_text, ReadContext};
+use crate::codec::{self, ReadContext};
 use crate::encoding::{json, metadata};
 use crate::error::Result;
 use crate::storage::{Metadata, ObjectHead};
-use base64::Engine as _;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -20,7 +19,7 @@ pub struct Encoded {
 
 /// Transport-encodes a split for the wire.
 pub fn encode(state: &ResourceState, split: &Split) -> Encoded {
-    let mut metadata: Metadata = split.metadata.iter().map(|(k, v)| (metadata::sanitize_key(k), header_value(v))).collect();
+    let mut metadata: Metadata = split.metadata.iter().map(|(k, v)| (metadata::sanitize_key(k), codec::header_text(v))).collect();
     if state.definition.behavior == Behavior::BodyOnly {
         let map = Value::Object(state.layout.map_json());
         metadata.push(("_map".into(), metadata::encode_value(&json::stringify(&map))));
@@ -28,17 +27,6 @@ pub fn encode(state: &ResourceState, split: &Split) -> Encoded {
     let body = split.body.as_ref().map(|b| json::stringify(&Value::Object(b.clone())).into_bytes()).unwrap_or_default();
     let content_type = (!body.is_empty()).then(|| "application/json".to_string());
     Encoded { metadata, body, content_type }
-}
-
-/// A header value; the strings `null`/`undefined` are base64-wrapped so they are not read back
-/// as JS null/undefined (s3db.js decodes `b:` the same way).
-fn header_value(value: &Value) -> String {
-    match value {
-        Value::String(s) if s == "null" || s == "undefined" => {
-            format!("b:{}", base64::engine::general_purpose::STANDARD.encode(s))
-        }
-        other => metadata::encode_value(&metadata_text(other)),
-    }
 }
 
 /// Mapped fields of a stored object: decoded metadata merged over the JSON body, plus the
@@ -93,6 +81,11 @@ pub fn split_fields(split: &Split) -> RawFields {
     RawFields { fields, stored_map: None }
 }
 
+/// The `_v` a stored object was written with.
+pub fn written_version(raw: &RawFields) -> Option<&str> {
+    raw.fields.iter().find(|(k, _)| k == "_v").and_then(|(_, v)| v.as_str())
+}
+
 /// Base64 length of a ciphertext whose plaintext is itself a ciphertext (44 + 44 + 16 bytes).
 const MIN_DOUBLE_SEALED_LEN: usize = 140;
 
@@ -103,7 +96,7 @@ pub fn needs_key_derivation(state: &ResourceState, raw: &RawFields) -> bool {
     let passphrase = &state.passphrase;
     state.has_secrets
         && state.definition.auto_decrypt
-        && codec::secret_texts(&state.layout, raw.fields.iter().map(|(k, v)| (k, v))).iter().any(|text| {
+        && codec::secret_texts(state.layout_for(written_version(raw)), raw.fields.iter().map(|(k, v)| (k, v))).iter().any(|text| {
             // An inner ciphertext is at least 44 bytes, so only long values can hold one.
             !read_key_ready(passphrase, text)
                 || (text.len() >= MIN_DOUBLE_SEALED_LEN
@@ -122,19 +115,12 @@ pub struct ObjectFacts<'a> {
 /// The record users see: fields, `id`, then s3db.js's read decorations.
 pub fn to_record(state: &ResourceState, id: &str, raw: RawFields, facts: &ObjectFacts<'_>) -> Result<Map<String, Value>> {
     let ctx = ReadContext {
-        layout: &state.layout,
+        layout: state.layout_for(written_version(&raw)),
         passphrase: &state.passphrase,
         auto_decrypt: state.definition.auto_decrypt,
         stored_map: raw.stored_map.as_ref(),
     };
-    let written_version = raw
-        .fields
-        .iter()
-        .find(|(k, _)| k == "_v")
-        .and_then(|(_, v)| v.as_str())
-        .unwrap_or(&state.version)
-        .trim_start_matches('v')
-        .to_string();
+    let written_version = written_version(&raw).unwrap_or(&state.version).trim_start_matches('v').to_string();
     let mut record = codec::unmap_record(&ctx, raw.fields)?;
     record.insert("id".into(), Value::String(id.to_string()));
     record.insert("_contentLength".into(), Value::from(facts.content_length));

@@ -21,6 +21,8 @@ pub struct WriteOutcome {
     pub before: Option<Map<String, Value>>,
     /// `exceedsLimit` payload when user-managed data spilled to the body.
     pub exceeds_limit: Option<Value>,
+    /// Partition references that could not be written or removed (the record was written).
+    pub partition_errors: Vec<Error>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,8 +51,8 @@ impl Resource {
         }
         let prepared = prepare(&state, id, data, WriteOp::Insert, None).await?;
         let etag = self.put_record(&state, &prepared, true).await?;
-        self.put_references(&state, &prepared.id, &prepared.data).await?;
-        self.written(&state, prepared, etag, None).await
+        let partition_errors = self.put_references(&state, &prepared.id, &prepared.data).await;
+        self.written(&state, prepared, etag, None, partition_errors).await
     }
 
     /// Inserts each document; failures are returned in place (s3db.js reports them as events).
@@ -61,12 +63,13 @@ impl Resource {
     pub async fn update(&self, id: &str, patch: Map<String, Value>) -> Result<WriteOutcome> {
         keys::check_lookup_id(id)?;
         let state = self.state();
-        let before = self.fetch(&state, id).await?.ok_or_else(|| does_not_exist(id))?;
+        let (before, before_version) = self.fetch_stored(&state, id).await?.ok_or_else(|| does_not_exist(id))?;
+        let old = stored::user_fields(&before);
         let data = self.merged(&state, &before, patch);
         let prepared = prepare(&state, id.to_string(), data, WriteOp::Update, Some(id)).await?;
         let etag = self.put_record(&state, &prepared, false).await?;
-        self.move_references(&state, id, &stored::user_fields(&before), &prepared.data).await?;
-        self.written(&state, prepared, etag, Some(before)).await
+        let partition_errors = self.move_references(&state, id, Some((&old, &before_version)), &prepared.data).await;
+        self.written(&state, prepared, etag, Some(before), partition_errors).await
     }
 
     /// What `update(id, patch)` would validate, with the `id` first: the stored fields with the
@@ -98,18 +101,20 @@ impl Resource {
         let state = self.state();
         let mut data = document;
         data.remove("id");
-        let before = if state.partitions.is_empty() { None } else { self.fetch(&state, id).await? };
+        let stored_before = if state.partitions.is_empty() { None } else { self.fetch_stored(&state, id).await? };
         if state.definition.timestamps {
             let now = self.ctx.now_iso();
-            let created = before.as_ref().and_then(|b| b.get("createdAt")).cloned();
+            let created = stored_before.as_ref().and_then(|(b, _)| b.get("createdAt")).cloned();
             data.entry("createdAt").or_insert_with(|| created.unwrap_or_else(|| Value::String(now.clone())));
             data.insert("updatedAt".into(), Value::String(now));
         }
         let prepared = prepare(&state, id.to_string(), data, WriteOp::Replace, None).await?;
         let etag = self.put_record(&state, &prepared, false).await?;
-        let old = before.as_ref().map(stored::user_fields).unwrap_or_default();
-        self.move_references(&state, id, &old, &prepared.data).await?;
-        self.written(&state, prepared, etag, before).await
+        let old = stored_before.as_ref().map(|(record, version)| (stored::user_fields(record), version.clone()));
+        let partition_errors =
+            self.move_references(&state, id, old.as_ref().map(|(data, v)| (data, v.as_str())), &prepared.data).await;
+        let before = stored_before.map(|(record, _)| record);
+        self.written(&state, prepared, etag, before, partition_errors).await
     }
 
     /// Updates the record named by `document.id` when it exists, inserts it otherwise.
@@ -126,9 +131,9 @@ impl Resource {
     pub async fn delete(&self, id: &str) -> Result<DeleteOutcome> {
         keys::check_lookup_id(id)?;
         let state = self.state();
-        let before = self.fetch(&state, id).await?.ok_or_else(|| self.no_such_key(&state, id))?;
+        let (before, version) = self.fetch_stored(&state, id).await?.ok_or_else(|| self.no_such_key(&state, id))?;
         let mut doomed = vec![self.record_key(&state, id)];
-        doomed.extend(self.reference_keys(&state, id, &stored::user_fields(&before)));
+        doomed.extend(self.reference_keys(&state, id, &stored::user_fields(&before), &version));
         self.delete_keys(doomed).await?;
         Ok(DeleteOutcome { id: id.to_string(), before })
     }
@@ -148,15 +153,15 @@ impl Resource {
             let found: Vec<_> = stream::iter(ids.to_vec())
                 .map(|id| {
                     let state = state.clone();
-                    async move { self.fetch(&state, &id).await.map(|r| (id, r)) }
+                    async move { self.fetch_stored(&state, &id).await.map(|r| (id, r)) }
                 })
                 .buffered(self.ctx.parallelism)
                 .try_collect()
                 .await?;
             for (id, record) in found {
-                let Some(record) = record else { continue };
+                let Some((record, version)) = record else { continue };
                 doomed.push(self.record_key(&state, &id));
-                doomed.extend(self.reference_keys(&state, &id, &stored::user_fields(&record)));
+                doomed.extend(self.reference_keys(&state, &id, &stored::user_fields(&record), &version));
                 deleted.push(id);
             }
         }
@@ -209,6 +214,7 @@ impl Resource {
         prepared: Prepared,
         etag: String,
         before: Option<Map<String, Value>>,
+        partition_errors: Vec<Error>,
     ) -> Result<WriteOutcome> {
         let body_len = prepared.split.body.as_ref().map(|b| crate::encoding::json::stringify(&Value::Object(b.clone())).len());
         let facts_len = body_len.unwrap_or(0) as u64;
@@ -216,53 +222,10 @@ impl Resource {
         let raw = stored::split_fields(&prepared.split);
         let facts = ObjectFacts { content_length: facts_len, content_type: Some(content_type), last_modified_ms: self.ctx.now_ms(), etag: &etag };
         let record = stored::to_record(state, &prepared.id, raw, &facts)?;
-        Ok(WriteOutcome { record, before, exceeds_limit: prepared.split.exceeds_limit })
+        Ok(WriteOutcome { record, before, exceeds_limit: prepared.split.exceeds_limit, partition_errors })
     }
 
-    fn reference_keys(&self, state: &ResourceState, id: &str, data: &Map<String, Value>) -> Vec<String> {
-        state
-            .partitions
-            .iter()
-            .filter_map(|p| p.reference_key(&state.definition.name, id, data))
-            .map(|k| self.ctx.key(&k))
-            .collect()
-    }
-
-    async fn put_references(&self, state: &ResourceState, id: &str, data: &Map<String, Value>) -> Result<()> {
-        let keys = self.reference_keys(state, id, data);
-        self.put_reference_keys(state, keys).await
-    }
-
-    async fn put_reference_keys(&self, state: &ResourceState, keys: Vec<String>) -> Result<()> {
-        let version = state.version.clone();
-        stream::iter(keys)
-            .map(|key| {
-                let metadata = vec![("_v".to_string(), version.clone())];
-                self.ctx.store.put(PutRequest { key, metadata, ..Default::default() })
-            })
-            .buffer_unordered(self.ctx.parallelism)
-            .try_collect::<Vec<_>>()
-            .await?;
-        Ok(())
-    }
-
-    /// Moves references whose key changed between `old` and `new` data; unchanged ones stay.
-    async fn move_references(
-        &self,
-        state: &ResourceState,
-        id: &str,
-        old: &Map<String, Value>,
-        new: &Map<String, Value>,
-    ) -> Result<()> {
-        let old_keys = self.reference_keys(state, id, old);
-        let new_keys = self.reference_keys(state, id, new);
-        let stale: Vec<String> = old_keys.iter().filter(|k| !new_keys.contains(k)).cloned().collect();
-        let fresh: Vec<String> = new_keys.into_iter().filter(|k| !old_keys.contains(k)).collect();
-        self.put_reference_keys(state, fresh).await?;
-        self.delete_keys(stale).await
-    }
-
-    async fn delete_keys(&self, keys: Vec<String>) -> Result<()> {
+    pub(super) async fn delete_keys(&self, keys: Vec<String>) -> Result<()> {
         match keys.len() {
             0 => Ok(()),
             1 => self.ctx.store.delete(&keys[0]).await,
@@ -359,6 +322,8 @@ async fn prepare(
     if !issues.is_empty() {
         return Err(invalid_item(state, &issues));
     }
+    let behavior = state.definition.behavior;
+    let limit_id = limit_id.filter(|_| behavior.counts_id_on_update());
     let limit = behavior::effective_limit(&state.version, state.definition.timestamps, limit_id);
     let needs_derivation = state.has_secrets && !crypto::write_key_ready(&state.passphrase);
     let owned_state = state.clone();

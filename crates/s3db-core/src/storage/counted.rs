@@ -63,6 +63,12 @@ impl<S: ObjectStore + ?Sized> Counted<S> {
     }
 }
 
+impl<S: ObjectStore + Default> Default for Counted<S> {
+    fn default() -> Self {
+        Self::new(Arc::new(S::default()))
+    }
+}
+
 impl<S: ObjectStore + ?Sized> ObjectStore for Counted<S> {
     fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
         bump(&self.counts.put);

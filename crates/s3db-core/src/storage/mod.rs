@@ -3,6 +3,7 @@
 
 pub mod counted;
 pub mod fs;
+pub mod intercept;
 pub mod memory;
 pub mod persist;
 

@@ -36,6 +36,7 @@ mod scalars;
 mod shorthand;
 mod types;
 
+pub use date::parse_date_ms;
 use serde_json::{Map, Value};
 
 /// Options that change how definitions compile.

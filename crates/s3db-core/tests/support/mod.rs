@@ -3,10 +3,10 @@
 
 #![allow(dead_code)]
 
-use futures::future::BoxFuture;
 use parking_lot::Mutex;
+use s3db_core::storage::intercept::{self, InterceptedStore, WriteHook};
 use s3db_core::storage::memory::MemoryStore;
-use s3db_core::storage::{ListPage, ListRequest, Metadata, ObjectHead, ObjectStore, PutOutcome, PutRequest, StoredObject};
+use s3db_core::storage::{Metadata, ObjectStore, PutRequest};
 use s3db_core::Result;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -33,53 +33,42 @@ impl Write {
     }
 }
 
-/// A memory store that logs every put, copy and delete.
+/// A memory store that logs every put and delete.
+pub type RecordingStore = InterceptedStore<MemoryStore, WriteLog>;
+
 #[derive(Default)]
-pub struct RecordingStore {
-    pub inner: MemoryStore,
-    pub log: Mutex<Vec<Write>>,
+pub struct WriteLog(Mutex<Vec<Write>>);
+
+impl WriteHook for WriteLog {
+    fn before(&self, write: intercept::Write<'_>) -> Result<()> {
+        let mut log = self.0.lock();
+        match write {
+            intercept::Write::Put(request) => log.push(Write::Put {
+                key: request.key.clone(),
+                metadata: metadata_map(&request.metadata),
+                content_type: request.content_type.clone(),
+                body: String::from_utf8_lossy(&request.body).into_owned(),
+            }),
+            intercept::Write::Delete(key) => log.push(Write::Delete { key: key.to_string() }),
+            intercept::Write::DeleteMany(keys) => log.extend(keys.iter().map(|k| Write::Delete { key: k.clone() })),
+        }
+        Ok(())
+    }
 }
 
-impl RecordingStore {
-    pub fn take(&self) -> Vec<Write> {
-        std::mem::take(&mut *self.log.lock())
+/// The writes logged since the last call.
+pub trait Recorded {
+    fn take(&self) -> Vec<Write>;
+}
+
+impl Recorded for RecordingStore {
+    fn take(&self) -> Vec<Write> {
+        std::mem::take(&mut *self.hook.0.lock())
     }
 }
 
 fn metadata_map(metadata: &Metadata) -> Map<String, Value> {
     metadata.iter().map(|(k, v)| (k.to_ascii_lowercase(), Value::String(v.clone()))).collect()
-}
-
-impl ObjectStore for RecordingStore {
-    fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
-        self.log.lock().push(Write::Put {
-            key: request.key.clone(),
-            metadata: metadata_map(&request.metadata),
-            content_type: request.content_type.clone(),
-            body: String::from_utf8_lossy(&request.body).into_owned(),
-        });
-        self.inner.put(request)
-    }
-    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
-        self.inner.get(key)
-    }
-    fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {
-        self.inner.head(key)
-    }
-    fn copy(&self, from: &str, to: &str, metadata: Option<Metadata>, content_type: Option<String>) -> BoxFuture<'_, Result<bool>> {
-        self.inner.copy(from, to, metadata, content_type)
-    }
-    fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
-        self.log.lock().push(Write::Delete { key: key.to_string() });
-        self.inner.delete(key)
-    }
-    fn delete_many(&self, keys: Vec<String>) -> BoxFuture<'_, Result<usize>> {
-        self.log.lock().extend(keys.iter().map(|k| Write::Delete { key: k.clone() }));
-        self.inner.delete_many(keys)
-    }
-    fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
-        self.inner.list(request)
-    }
 }
 
 /// Vector input to engine input: `{"$date": iso}` -> iso text, `{"$undefined": true}` -> absent,

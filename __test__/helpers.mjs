@@ -1,7 +1,30 @@
 // Small helpers shared by the test files (not a test file itself).
-import { beforeAll, beforeEach } from 'vitest';
+import { beforeAll, beforeEach, inject } from 'vitest';
 
 let counter = 0;
+
+/** The storage this run of the suite targets: `memory`, `moto` or `garage` (see vitest.config.mjs). */
+export const TARGET = process.env.S3DB_TEST_TARGET || 'memory';
+/** True when the suite runs against a real S3-compatible server. */
+export const ON_S3 = TARGET !== 'memory';
+
+/**
+ * A connection string to a database no other test uses: a fresh memory:// bucket, or a fresh key
+ * prefix in the S3 test bucket when the suite runs against a server.
+ */
+export function uniqueUrl(label = 'bucket', prefix = '') {
+  if (!ON_S3) return uniqueMemoryUrl(label, prefix);
+  counter += 1;
+  const url = new URL(inject('s3Url'));
+  const unique = `${label}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+  url.pathname = [url.pathname.replace(/\/+$/, ''), unique, prefix].filter(Boolean).join('/');
+  return url.toString();
+}
+
+/** The S3 server's origin (`http://127.0.0.1:port`) when the suite runs against one. */
+export function s3Endpoint() {
+  return ON_S3 ? inject('s3Endpoint') : undefined;
+}
 
 /** A memory:// connection string on a bucket no other test uses. */
 export function uniqueMemoryUrl(label = 'bucket', prefix = '') {

@@ -5,29 +5,65 @@ const { EventEmitter } = require('node:events');
 const { native, call, toJson } = require('./native.cjs');
 const { ConnectionString } = require('./connection-string.cjs');
 const { MemoryClient } = require('./memory-client.cjs');
+const { S3Client } = require('./s3-client.cjs');
 const { Resource, HOOK_NAMES, LEGACY_HOOKS } = require('./resource.cjs');
 const { ConnectionStringError, DatabaseError, ResourceNotFound, ResourceError } = require('./errors.cjs');
 
 const S3DB_VERSION = '12.4.0';
 const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
 
-/** Picks the store: a MemoryClient instance, or a connection string (memory:// for now). */
+/**
+ * The connection string for the discrete options s3db.js accepts instead of one (`endpoint` gives
+ * a path-style URL, access keys an s3:// one), or `undefined`.
+ */
+function connectionStringFromParts(options) {
+  const { bucket = 's3db', region, accessKeyId, secretAccessKey, endpoint, forcePathStyle } = options;
+  if (!endpoint && !accessKeyId) return undefined;
+  const credentials = accessKeyId
+    ? `${encodeURIComponent(accessKeyId)}:${encodeURIComponent(secretAccessKey || '')}@`
+    : '';
+  const query = new URLSearchParams();
+  if (region) query.set('region', region);
+  if (forcePathStyle !== undefined && endpoint) query.set('forcePathStyle', String(forcePathStyle));
+  const search = query.size ? `?${query}` : '';
+  if (endpoint) {
+    const url = new URL(endpoint);
+    return `${url.protocol}//${credentials}${url.host}/${encodeURIComponent(bucket)}${search}`;
+  }
+  return `s3://${credentials}${encodeURIComponent(bucket)}${search}`;
+}
+
+/** Picks the store: a client instance, or a connection string (memory://, s3://, http(s)://). */
 function resolveClient(options) {
   if (options.client) return { client: options.client };
-  const text = options.connectionString || options.uri;
+  const text = options.connectionString || options.uri || connectionStringFromParts(options);
   if (!text) {
     throw new ConnectionStringError({
-      message: 'No storage configured: pass connectionString (e.g. "memory://bucket/prefix") or client: new MemoryClient()',
+      message: 'No storage configured: pass connectionString (e.g. "s3://KEY:SECRET@bucket/prefix", '
+        + '"http://KEY:SECRET@host:9000/bucket/prefix" or "memory://bucket/prefix") or client: new MemoryClient()',
     });
   }
   const parsed = new ConnectionString(text);
-  if (parsed.protocol !== 'memory') {
-    throw new ConnectionStringError({
-      message: `The ${parsed.protocol}:// backend is not available in this build of s3db-native; use memory:// or a MemoryClient`,
-    });
+  if (parsed.protocol === 'memory') {
+    const client = new MemoryClient({ bucket: parsed.bucket, keyPrefix: parsed.keyPrefix, sharedBucket: parsed.bucket });
+    return { client, connectionString: parsed };
   }
-  const client = new MemoryClient({ bucket: parsed.bucket, keyPrefix: parsed.keyPrefix, sharedBucket: parsed.bucket });
-  return { client, connectionString: parsed };
+  if (parsed.protocol === 's3' || parsed.protocol === 'http' || parsed.protocol === 'https') {
+    const client = new S3Client({ ...options, connectionString: parsed });
+    return { client, connectionString: parsed };
+  }
+  throw new ConnectionStringError({
+    message: `The ${parsed.protocol}:// backend is not available in this build of s3db-native; use s3://, http(s):// or memory://`,
+  });
+}
+
+/** The options as given, with the secret-bearing ones readable but hidden from printing and JSON. */
+function withSecretsHidden(options) {
+  const copy = { ...options };
+  for (const name of ['connectionString', 'uri', 'secretAccessKey', 'sessionToken']) {
+    if (name in copy) Object.defineProperty(copy, name, { value: copy[name], enumerable: false, writable: true, configurable: true });
+  }
+  return copy;
 }
 
 /** createResource's config, split into what Rust stores and what only JS can hold. */
@@ -77,7 +113,7 @@ class Database extends EventEmitter {
     this.id = `db-${nextDatabaseId++}`;
     this.version = '1';
     this.s3dbVersion = S3DB_VERSION;
-    this.options = options;
+    this.options = withSecretsHidden(options);
     this.verbose = Boolean(options.verbose);
     this.parallelism = Number.parseInt(options.parallelism ?? 10, 10) || 10;
     this.passphrase = options.passphrase || 'secret';
@@ -103,7 +139,8 @@ class Database extends EventEmitter {
         parallelism: this.parallelism,
         frozenClock: options.frozenClock,
       }, 'options'),
-      client.storage,
+      client instanceof S3Client ? undefined : client.storage,
+      client instanceof S3Client ? client.storage : undefined,
     );
     this._connected = false;
   }

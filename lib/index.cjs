@@ -4,6 +4,7 @@
 const { Database, S3db } = require('./database.cjs');
 const { Resource } = require('./resource.cjs');
 const { MemoryClient } = require('./memory-client.cjs');
+const { S3Client } = require('./s3-client.cjs');
 const { ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT } = require('./connection-string.cjs');
 const errors = require('./errors.cjs');
 
@@ -15,6 +16,8 @@ module.exports = {
   Database,
   Resource,
   MemoryClient,
+  S3Client,
+  Client: S3Client,
   ConnectionString,
   S3_DEFAULT_REGION,
   S3_DEFAULT_ENDPOINT,

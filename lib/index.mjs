@@ -2,7 +2,7 @@
 import cjs from './index.cjs';
 
 export const {
-  S3db, Database, Resource, MemoryClient, ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT,
+  S3db, Database, Resource, MemoryClient, S3Client, Client, ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT,
   AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR, ErrorMap, fromNative, mapAwsError,
   BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,
   EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,

@@ -4,6 +4,7 @@
 
 const { EventEmitter } = require('node:events');
 const { native } = require('./native.cjs');
+const { installCosts } = require('./costs.cjs');
 
 let nextId = 1;
 
@@ -35,5 +36,7 @@ class MemoryClient extends EventEmitter {
     return JSON.parse(this.storage.requestCounts());
   }
 }
+
+installCosts(MemoryClient);
 
 module.exports = { MemoryClient };

@@ -4,6 +4,7 @@ use crate::errors;
 use crate::memory::{shared_bucket, NativeMemoryStore};
 use crate::resource::NativeResource;
 use crate::runner::{run, run_now, Reply};
+use crate::s3::NativeS3Store;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use s3db_core::clock::{fixed_clock, parse_iso};
@@ -42,14 +43,15 @@ fn parse_options(options_json: &str) -> s3db_core::Result<(DatabaseOptions, Valu
 
 #[napi]
 impl NativeDatabase {
-    /// `options`: `{bucket, keyPrefix, passphrase, parallelism}`; `memory` is the MemoryClient's
-    /// store, otherwise the process-wide `memory://<bucket>` store is used.
+    /// `options`: `{bucket, keyPrefix, passphrase, parallelism}`; the store is the S3Client's
+    /// (`s3`), the MemoryClient's (`memory`), or else the process-wide `memory://<bucket>` store.
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: String, memory: Option<&NativeMemoryStore>) -> Result<Self> {
+    pub fn new(options: String, memory: Option<&NativeMemoryStore>, s3: Option<&NativeS3Store>) -> Result<Self> {
         let (parsed, _) = parse_options(&options).map_err(errors::to_napi)?;
-        let store: Arc<dyn ObjectStore> = match memory {
-            Some(m) => m.store.clone(),
-            None => shared_bucket(&parsed.bucket),
+        let store: Arc<dyn ObjectStore> = match (s3, memory) {
+            (Some(s3), _) => s3.store.clone(),
+            (None, Some(m)) => m.store.clone(),
+            (None, None) => shared_bucket(&parsed.bucket),
         };
         Ok(Self { inner: Arc::new(Database::new(store, parsed)) })
     }

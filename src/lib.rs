@@ -10,3 +10,4 @@ mod errors;
 mod memory;
 mod resource;
 mod runner;
+mod s3;

@@ -29,6 +29,14 @@ pub struct DeleteOutcome {
     pub before: Map<String, Value>,
 }
 
+/// An insert: the record must not exist yet. `random_id` when its id was just drawn at random
+/// with enough entropy that it cannot exist (a store without atomic create-only PUTs may skip
+/// its existence check).
+#[derive(Debug, Clone, Copy)]
+struct CreateOnly {
+    random_id: bool,
+}
+
 /// A validated, encoded record ready to be put.
 struct Prepared {
     id: String,
@@ -40,7 +48,9 @@ impl Resource {
     pub async fn insert(&self, document: Map<String, Value>) -> Result<WriteOutcome> {
         let state = self.state();
         let mut data = document;
-        let id = take_id(&mut data)?.unwrap_or_else(|| id::generate(state.definition.id_size));
+        let given = take_id(&mut data)?;
+        let create = CreateOnly { random_id: given.is_none() && state.definition.id_size >= id::UNGUESSABLE_ID_SIZE };
+        let id = given.unwrap_or_else(|| id::generate(state.definition.id_size));
         keys::check_new_id(&id)?;
         if state.definition.timestamps {
             let now = self.ctx.now_iso();
@@ -48,7 +58,7 @@ impl Resource {
             data.insert("updatedAt".into(), Value::String(now));
         }
         let prepared = prepare(&state, id, data, WriteOp::Insert, None).await?;
-        let etag = self.put_record(&state, &prepared, true).await?;
+        let etag = self.put_record(&state, &prepared, Some(create)).await?;
         self.put_references(&state, &prepared.id, &prepared.data).await?;
         self.written(&state, prepared, etag, None).await
     }
@@ -69,7 +79,7 @@ impl Resource {
             data.insert("updatedAt".into(), Value::String(self.ctx.now_iso()));
         }
         let prepared = prepare(&state, id.to_string(), data, WriteOp::Update, Some(id)).await?;
-        let etag = self.put_record(&state, &prepared, false).await?;
+        let etag = self.put_record(&state, &prepared, None).await?;
         self.move_references(&state, id, &stored::user_fields(&before), &prepared.data).await?;
         self.written(&state, prepared, etag, Some(before)).await
     }
@@ -88,7 +98,7 @@ impl Resource {
             data.insert("updatedAt".into(), Value::String(now));
         }
         let prepared = prepare(&state, id.to_string(), data, WriteOp::Replace, None).await?;
-        let etag = self.put_record(&state, &prepared, false).await?;
+        let etag = self.put_record(&state, &prepared, None).await?;
         let old = before.as_ref().map(stored::user_fields).unwrap_or_default();
         self.move_references(&state, id, &old, &prepared.data).await?;
         self.written(&state, prepared, etag, before).await
@@ -165,14 +175,16 @@ impl Resource {
         Ok(count)
     }
 
-    async fn put_record(&self, state: &ResourceState, prepared: &Prepared, if_absent: bool) -> Result<String> {
+    /// PUTs the record; with `create` it must not exist yet.
+    async fn put_record(&self, state: &ResourceState, prepared: &Prepared, create: Option<CreateOnly>) -> Result<String> {
         let encoded = stored::encode(state, &prepared.split);
         let request = PutRequest {
             key: self.record_key(state, &prepared.id),
             metadata: encoded.metadata,
             body: encoded.body,
             content_type: encoded.content_type,
-            if_absent,
+            if_absent: create.is_some(),
+            fresh_random_key: create.is_some_and(|c| c.random_id),
         };
         match self.ctx.store.put(request).await? {
             PutOutcome::Written { etag } => Ok(etag),

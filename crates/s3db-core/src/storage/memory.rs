@@ -1,6 +1,7 @@
 //! In-memory object store: a sorted map per bucket, safe to share between threads.
 //! Every future it returns is already complete, so callers may drive it synchronously.
 
+use super::requests::{Command, RequestCounts};
 use super::{ListPage, ListRequest, Metadata, ObjectHead, ObjectStore, PutOutcome, PutRequest, StoredObject};
 use crate::error::Result;
 use futures::future::{ready, BoxFuture, FutureExt};
@@ -8,7 +9,6 @@ use parking_lot::RwLock;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -20,38 +20,6 @@ const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 pub struct MemoryStore {
     objects: RwLock<BTreeMap<String, Arc<StoredObject>>>,
     requests: RequestCounts,
-}
-
-/// How many requests of each kind the store has answered (what S3 would bill).
-#[derive(Default)]
-pub struct RequestCounts {
-    pub put: AtomicU64,
-    pub get: AtomicU64,
-    pub head: AtomicU64,
-    pub copy: AtomicU64,
-    pub delete: AtomicU64,
-    pub delete_many: AtomicU64,
-    pub list: AtomicU64,
-}
-
-impl RequestCounts {
-    /// `(command name, count)` with S3 command names.
-    pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
-        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        vec![
-            ("PutObjectCommand", read(&self.put)),
-            ("GetObjectCommand", read(&self.get)),
-            ("HeadObjectCommand", read(&self.head)),
-            ("CopyObjectCommand", read(&self.copy)),
-            ("DeleteObjectCommand", read(&self.delete)),
-            ("DeleteObjectsCommand", read(&self.delete_many)),
-            ("ListObjectsV2Command", read(&self.list)),
-        ]
-    }
-}
-
-fn count(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 impl MemoryStore {
@@ -138,18 +106,18 @@ impl MemoryStore {
 
 impl ObjectStore for MemoryStore {
     fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
-        count(&self.requests.put);
+        self.requests.record(Command::Put);
         ready(Ok(self.put_now(request))).boxed()
     }
 
     fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
-        count(&self.requests.get);
+        self.requests.record(Command::Get);
         let found = self.objects.read().get(key).cloned();
         ready(Ok(found)).boxed()
     }
 
     fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {
-        count(&self.requests.head);
+        self.requests.record(Command::Head);
         let found = self.objects.read().get(key).map(|o| o.head.clone());
         ready(Ok(found)).boxed()
     }
@@ -161,25 +129,25 @@ impl ObjectStore for MemoryStore {
         metadata: Option<Metadata>,
         content_type: Option<String>,
     ) -> BoxFuture<'_, Result<bool>> {
-        count(&self.requests.copy);
+        self.requests.record(Command::Copy);
         ready(Ok(self.copy_now(from, to, metadata, content_type))).boxed()
     }
 
     fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
-        count(&self.requests.delete);
+        self.requests.record(Command::Delete);
         self.objects.write().remove(key);
         ready(Ok(())).boxed()
     }
 
     fn delete_many(&self, keys: Vec<String>) -> BoxFuture<'_, Result<usize>> {
-        count(&self.requests.delete_many);
+        self.requests.record(Command::DeleteMany);
         let mut objects = self.objects.write();
         let removed = keys.iter().filter(|k| objects.remove(k.as_str()).is_some()).count();
         ready(Ok(removed)).boxed()
     }
 
     fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
-        count(&self.requests.list);
+        self.requests.record(Command::List);
         ready(Ok(self.list_now(&request))).boxed()
     }
 }

@@ -43,12 +43,37 @@ export interface ResourceConfig {
   options?: Pick<ResourceConfig, 'behavior' | 'timestamps' | 'partitions' | 'hooks'>;
 }
 
-export interface DatabaseOptions {
-  /** `memory://bucket/prefix` (S3 and file backends come in later releases). */
+/** Settings of the S3 backend, given to `S3Client`/`S3db` or as connection-string query parameters. */
+export interface S3Tunables {
+  /** Per-request timeout in ms (default 60 000); a request that times out is retried. */
+  requestTimeout?: number | string;
+  /** TCP/TLS connect timeout in ms (default 3 000). */
+  connectTimeout?: number | string;
+  /** Attempts per request, the first included (default 3); retries back off exponentially with jitter. */
+  maxAttempts?: number | string;
+  /** `WHEN_REQUIRED` (default for custom endpoints: R2, B2, older MinIO) or `WHEN_SUPPORTED` (default on AWS). */
+  requestChecksumCalculation?: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+  /** Duplicate-id detection: `auto` (probe once), `native` (If-None-Match), `emulate` (HEAD first; Garage). */
+  conditionalWrites?: 'auto' | 'native' | 'emulate';
+  httpClientOptions?: { timeout?: number };
+}
+
+export interface DatabaseOptions extends S3Tunables {
+  /**
+   * `s3://KEY:SECRET@bucket/prefix?region=…`, `s3://bucket/prefix` (default AWS credential chain),
+   * `http(s)://KEY:SECRET@host:port/bucket/prefix` (S3-compatible, path style) or `memory://bucket/prefix`.
+   */
   connectionString?: string;
   /** Old spelling of `connectionString`. */
   uri?: string;
-  client?: MemoryClient;
+  client?: MemoryClient | S3Client;
+  /** Used instead of a connection string: with `endpoint` a path-style URL, with keys an s3:// one. */
+  bucket?: string;
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
   passphrase?: string;
   parallelism?: number | string;
   verbose?: boolean;
@@ -159,7 +184,7 @@ export declare class Database extends EventEmitter {
   readonly keyPrefix: string;
   readonly passphrase: string;
   readonly parallelism: number;
-  readonly client: MemoryClient;
+  readonly client: MemoryClient | S3Client;
   resources: Record<string, Resource<any>>;
   savedMetadata: Record<string, any> | null;
   readonly config: { version: string; s3dbVersion: string; bucket: string; keyPrefix: string; parallelism: number; verbose: boolean };
@@ -195,7 +220,42 @@ export declare class MemoryClient extends EventEmitter {
   getAllStoredKeys(): string[];
   /** Requests answered so far, by S3 command name (`PutObjectCommand`, `GetObjectCommand`, …). */
   getRequestCounts(): Record<string, number>;
+  /** Computed from the request counts until something (CostsPlugin) assigns its own object. */
+  costs: Costs;
 }
+
+/** Requests by S3 command and their estimated price (s3db.js 12.4 CostsPlugin shape). */
+export interface Costs {
+  total: number;
+  prices: Record<'put' | 'copy' | 'list' | 'post' | 'get' | 'select' | 'delete' | 'head', number>;
+  totalRequests: number;
+  requests: Record<'total' | 'put' | 'post' | 'copy' | 'list' | 'get' | 'select' | 'delete' | 'head', number>;
+  totalEvents: number;
+  events: Record<string, number>;
+}
+
+export interface S3ClientOptions extends S3Tunables {
+  connectionString: string | ConnectionString;
+  parallelism?: number | string;
+  verbose?: boolean;
+  id?: string;
+}
+
+/** A bucket on AWS S3 or an S3-compatible server; requests are made by the native engine. */
+export declare class S3Client extends EventEmitter {
+  constructor(options: S3ClientOptions);
+  readonly id: string;
+  readonly bucket: string;
+  readonly keyPrefix: string;
+  readonly parallelism: number;
+  /** The parsed connection string; `secretAccessKey` is readable but never printed. */
+  readonly config: ConnectionString;
+  /** Requests sent so far, by S3 command name (`PutObjectCommand`, `GetObjectCommand`, …). */
+  getRequestCounts(): Record<string, number>;
+  /** Computed from the request counts until something (CostsPlugin) assigns its own object. */
+  costs: Costs;
+}
+export { S3Client as Client };
 
 export declare class ConnectionString {
   constructor(connectionString: string);
@@ -205,6 +265,8 @@ export declare class ConnectionString {
   region: string;
   endpoint?: string;
   accessKeyId?: string;
+  /** URL-decoded; not enumerable, so printing and JSON never show it. */
+  readonly secretAccessKey?: string;
   forcePathStyle?: boolean;
   [param: string]: unknown;
 }

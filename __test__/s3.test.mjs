@@ -4,6 +4,8 @@
 // throttling or silent server (small local fake servers), with bounded parallelism.
 import { describe, it, expect, afterAll } from 'vitest';
 import { inspect } from 'node:util';
+import { execFile } from 'node:child_process';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 import {
   S3db, S3Client, Client, MemoryClient, ConnectionString, PermissionError, NoSuchBucket, UnknownError,
   MetadataLimitError,
@@ -181,6 +183,28 @@ describe(`requests per operation on ${TARGET} (resource with one partition)`, ()
 });
 
 // ---------------------------------------------------------------------------------------------
+describe(`more than one listing page on ${TARGET}`, () => {
+  it('listing follows continuation tokens and deleteAll sends DeleteObjects batches of 1 000', async () => {
+    const db = new S3db({ connectionString: uniqueUrl('pages'), parallelism: 20 });
+    await db.connect();
+    const rows = await db.createResource({ name: 'rows', attributes: { n: 'number' }, paranoid: false });
+    const results = await rows.insertMany(Array.from({ length: 1001 }, (_, n) => ({ id: `r${String(n).padStart(4, '0')}`, n })));
+    expect(results).toHaveLength(1001);
+    expect(await requestsOf(db, async () => expect(await rows.count()).toBe(1001))).toEqual({ LIST: 2 });
+    let ids;
+    expect(await requestsOf(db, async () => { ids = await rows.listIds(); })).toEqual({ LIST: 2 });
+    expect(ids[0]).toBe('r0000');
+    expect(ids[1000]).toBe('r1000');
+    expect(new Set(ids).size).toBe(1001);
+    expect(await requestsOf(db, async () => expect(await rows.listIds({ limit: 5, offset: 998 })).toEqual(['r0998', 'r0999', 'r1000']))).toEqual({ LIST: 2 });
+    // records (2 pages) and partition references (1 page) are listed, then deleted 1 000 at a time
+    expect(await requestsOf(db, () => rows.deleteAll())).toEqual({ LIST: 3, 'DELETE-MANY': 2 });
+    expect(await rows.count()).toBe(0);
+    await db.disconnect();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 describe(`S3 metadata limits on ${TARGET}`, () => {
   let db;
   guardedSetup(async () => {
@@ -314,6 +338,42 @@ describe('S3 failures are clear, prompt JS errors (local fake servers)', () => {
     expect(error.message).toMatch(/^S3 request timed out: no answer from http:\/\/127\.0\.0\.1:\d+ within 300 ms/);
     expect(server.state.requests).toBe(2);
     expect(ms).toBeLessThan(8000);
+  });
+
+  /** Connects in a fresh node whose AWS environment is `awsEnv` only; resolves with what it printed. */
+  function connectInChild(connectionString, awsEnv) {
+    const entry = pathToFileURL(fileURLToPath(new URL('../lib/index.mjs', import.meta.url))).href;
+    const script = `
+      import { S3db } from ${JSON.stringify(entry)};
+      const db = new S3db({ connectionString: ${JSON.stringify(connectionString)} });
+      try { await db.connect(); console.log(JSON.stringify({ ok: true })); }
+      catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }
+    `;
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    Object.assign(env, { AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' }, awsEnv);
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { env, timeout: 20000 }, (error, stdout) => {
+        if (error) reject(error);
+        else resolve(JSON.parse(stdout.trim().split('\n').pop()));
+      });
+    });
+  }
+
+  it('s3://bucket/prefix takes its keys from the default credential chain (environment)', async () => {
+    const server = await fake('ok');
+    const outcome = await connectInChild(`s3://bucket/db?endpoint=${server.endpoint}&forcePathStyle=true`, {
+      AWS_ACCESS_KEY_ID: 'AKIDFROMENV', AWS_SECRET_ACCESS_KEY: 'env-secret-value',
+    });
+    expect(outcome).toEqual({ ok: true });
+    expect(server.state.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDFROMENV\//);
+  });
+
+  it('without any credentials the error says how to provide them, before anything is sent', async () => {
+    const server = await fake('ok');
+    const outcome = await connectInChild(`s3://bucket/db?endpoint=${server.endpoint}&forcePathStyle=true`, {});
+    expect(outcome.name).toBe('AuthenticationError');
+    expect(outcome.message).toMatch(/^No S3 credentials: .*Environment: .*AWS_ACCESS_KEY_ID/s);
+    expect(server.state.requests).toBe(0);
   });
 
   it('parallelism bounds the requests in flight and connections are kept alive', async () => {

@@ -28,6 +28,8 @@ pub enum ErrorKind {
     NoSuchBucket,
     /// The store refused the credentials or the operation (s3db.js `PermissionError`).
     Permission,
+    /// No credentials could be found (s3db.js `AuthenticationError`).
+    Authentication,
     /// The store could not be reached or did not answer usefully: throttling that outlasted the
     /// retries, timeouts, refused connections, unexpected responses (s3db.js maps these to
     /// `UnknownError`, with the code and status as fields).
@@ -53,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Storage => "S3dbError",
             ErrorKind::NoSuchBucket => "NoSuchBucket",
             ErrorKind::Permission => "PermissionError",
+            ErrorKind::Authentication => "AuthenticationError",
             ErrorKind::Service => "UnknownError",
             ErrorKind::Internal => "UnknownError",
         }

@@ -5,6 +5,7 @@
 use crate::behavior::METADATA_LIMIT;
 use crate::error::{Error, ErrorKind};
 pub use aws_sdk_s3::config::http::HttpResponse;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ pub enum Cause {
     Timeout,
     /// The endpoint could not be reached (refused, reset, DNS, TLS); the text says why.
     Unreachable(String),
+    /// No credentials: the default chain found none, or its provider failed; the text says why.
+    NoCredentials(String),
     /// The request could not be built or the answer not read.
     Other(String),
 }
@@ -38,6 +41,7 @@ impl Failure {
         let code = error.code().map(str::to_string);
         let message = error.message().map(str::to_string);
         let cause = match error {
+            _ if is_credentials_error(error) => Cause::NoCredentials(innermost_reason(error)),
             SdkError::ServiceError(_) | SdkError::ResponseError(_) => Cause::Response,
             SdkError::TimeoutError(_) => Cause::Timeout,
             SdkError::DispatchFailure(dispatch) if dispatch.is_timeout() => Cause::Timeout,
@@ -53,6 +57,18 @@ impl Failure {
     pub fn other(reason: impl Into<String>) -> Self {
         Self { status: None, code: None, message: None, cause: Cause::Other(reason.into()) }
     }
+}
+
+/// True when a credential provider failed somewhere in the error chain.
+fn is_credentials_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<CredentialsError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// The innermost cause ("Connection refused (os error 111)"), which is the telling one.
@@ -116,6 +132,15 @@ pub fn to_error(failure: Failure, ctx: &RequestContext<'_>) -> Error {
             ErrorKind::Service,
             format!("Cannot reach the S3 endpoint {endpoint} ({reason}) after {max_attempts} attempts: {where_}"),
             "NetworkingError",
+        ),
+        Cause::NoCredentials(reason) => (
+            ErrorKind::Authentication,
+            format!(
+                "No S3 credentials: none in the connection string and the default AWS credential chain found none \
+                 ({reason}); put KEY:SECRET in the connection string or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+                 AWS_PROFILE, web identity or an instance role: {where_}"
+            ),
+            "CredentialsError",
         ),
         Cause::Other(reason) => (ErrorKind::Service, format!("S3 request failed ({reason}): {where_}"), "UnknownError"),
         Cause::Response if code.as_deref() == Some("NoSuchBucket") => {
@@ -236,6 +261,15 @@ mod tests {
         let error = to_error(unreachable, &ctx());
         assert!(error.message.starts_with("Cannot reach the S3 endpoint http://127.0.0.1:9000 (Connection refused)"));
         assert_eq!(error.details["code"], "NetworkingError");
+    }
+
+    #[test]
+    fn a_missing_credential_is_an_authentication_error() {
+        let failure = Failure { cause: Cause::NoCredentials("no providers in chain provided credentials".into()), ..Failure::other("") };
+        let error = to_error(failure, &ctx());
+        assert_eq!(error.kind.name(), "AuthenticationError");
+        assert!(error.message.starts_with("No S3 credentials"), "{}", error.message);
+        assert!(error.message.contains("no providers in chain provided credentials"));
     }
 
     #[test]

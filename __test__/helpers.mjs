@@ -1,5 +1,6 @@
 // Small helpers shared by the test files (not a test file itself).
-import { beforeAll, beforeEach, inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import { S3db } from '../lib/index.mjs';
 
 let counter = 0;
 
@@ -111,4 +112,20 @@ export function guardedSetup(fn) {
   beforeEach(() => {
     if (failure) throw failure;
   });
+}
+
+/**
+ * A database on a fresh location (`uniqueUrl(label)`), connected before the tests of the
+ * enclosing describe block (then `prepare(db)` runs) and disconnected after them. Its fields
+ * are read through the returned handle: `handle.db`, plus whatever `prepare` returns.
+ */
+export function sharedDatabase(label, prepare = async () => ({})) {
+  const handle = {};
+  guardedSetup(async () => {
+    handle.db = new S3db({ connectionString: uniqueUrl(label) });
+    await handle.db.connect();
+    Object.assign(handle, await prepare(handle.db));
+  });
+  afterAll(async () => { await handle.db?.disconnect(); });
+  return handle;
 }

@@ -2,7 +2,7 @@
 // operation (on every target: memory counts the same requests S3 would get), S3's metadata limits,
 // and clear, prompt errors for a wrong key, a missing bucket, an unreachable endpoint, a
 // throttling or silent server (small local fake servers), with bounded parallelism.
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, afterAll, beforeEach } from 'vitest';
 import { inspect } from 'node:util';
 import { execFile } from 'node:child_process';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import {
   S3db, S3Client, Client, MemoryClient, ConnectionString, PermissionError, NoSuchBucket, UnknownError,
   MetadataLimitError,
 } from '../lib/index.mjs';
-import { TARGET, ON_S3, uniqueUrl, s3Endpoint, caught, guardedSetup, userFields } from './helpers.mjs';
+import { TARGET, ON_S3, uniqueUrl, s3Endpoint, caught, sharedDatabase, userFields } from './helpers.mjs';
 import { startFakeS3, freePort } from './setup/servers.mjs';
 
 const COMMANDS = [
@@ -99,19 +99,18 @@ describe('S3 connection strings (nothing is sent)', () => {
 
 // ---------------------------------------------------------------------------------------------
 describe(`requests per operation on ${TARGET} (resource with one partition)`, () => {
-  let db;
-  let orders;
-  guardedSetup(async () => {
-    db = new S3db({ connectionString: uniqueUrl('economy') });
-    await db.connect();
-    orders = await db.createResource({
+  const shared = sharedDatabase('economy', async (db) => {
+    const orders = await db.createResource({
       name: 'orders',
       attributes: { region: 'string', total: 'number', note: 'string|optional' },
       partitions: { byRegion: { fields: { region: 'string' } } },
     });
     await orders.insert({ region: 'warmup', total: 0 }); // the first create-only PUT may probe the server
+    return { orders };
   });
-  afterAll(async () => { await db?.disconnect(); });
+  let db;
+  let orders;
+  beforeEach(() => ({ db, orders } = shared));
 
   it('the client reports requests by S3 command and their estimated cost', async () => {
     const counts = db.client.getRequestCounts();
@@ -206,12 +205,9 @@ describe(`more than one listing page on ${TARGET}`, () => {
 
 // ---------------------------------------------------------------------------------------------
 describe(`S3 metadata limits on ${TARGET}`, () => {
+  const shared = sharedDatabase('limits');
   let db;
-  guardedSetup(async () => {
-    db = new S3db({ connectionString: uniqueUrl('limits') });
-    await db.connect();
-  });
-  afterAll(async () => { await db?.disconnect(); });
+  beforeEach(() => ({ db } = shared));
 
   it('metadata whose encoded size is over 2 KB is refused before it is sent to S3', async () => {
     // 900 × "é" measures 1 800 bytes, under the limit, but travels base64-encoded: 2 400 bytes.
@@ -392,6 +388,18 @@ describe('S3 failures are clear, prompt JS errors (local fake servers)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+it.runIf(ON_S3)(`an S3Client built by the user works as \`client\` on ${TARGET}`, async () => {
+  const client = new S3Client({ connectionString: uniqueUrl('own-client'), parallelism: 4 });
+  const db = new S3db({ client });
+  expect(db.client).toBe(client);
+  await db.connect();
+  const notes = await db.createResource({ name: 'notes', attributes: { text: 'string' } });
+  await notes.insert({ id: 'n1', text: 'hello' });
+  expect(userFields(await notes.get('n1'))).toEqual({ id: 'n1', text: 'hello' });
+  expect(client.getRequestCounts().PutObjectCommand).toBeGreaterThanOrEqual(3);
+  await db.disconnect();
+});
+
 describe.runIf(TARGET === 'moto')('against moto: the server\'s view', () => {
   it('objects land under the key prefix in the s3db.js layout, readable by a second database', async () => {
     const url = uniqueUrl('layout', 'databases/app');

@@ -112,13 +112,13 @@ impl S3Store {
             Ok(output) => output,
             Err(error) => return self.absent_or_failed(&error, "GetObject", key),
         };
-        let head = ObjectHead {
-            metadata: sorted_metadata(output.metadata()),
-            content_type: output.content_type().map(str::to_string),
-            content_length: output.content_length().unwrap_or(0).max(0) as u64,
-            last_modified_ms: millis(output.last_modified()),
-            etag: output.e_tag().unwrap_or_default().to_string(),
-        };
+        let head = object_head(
+            output.metadata(),
+            output.content_type(),
+            output.content_length(),
+            output.last_modified(),
+            output.e_tag(),
+        );
         let body = output
             .body
             .collect()
@@ -131,13 +131,13 @@ impl S3Store {
         let client = self.client().await;
         let _slot = self.slot(Command::Head).await;
         match client.head_object().bucket(&self.config.bucket).key(key).send().await {
-            Ok(output) => Ok(Some(ObjectHead {
-                metadata: sorted_metadata(output.metadata()),
-                content_type: output.content_type().map(str::to_string),
-                content_length: output.content_length().unwrap_or(0).max(0) as u64,
-                last_modified_ms: millis(output.last_modified()),
-                etag: output.e_tag().unwrap_or_default().to_string(),
-            })),
+            Ok(output) => Ok(Some(object_head(
+                output.metadata(),
+                output.content_type(),
+                output.content_length(),
+                output.last_modified(),
+                output.e_tag(),
+            ))),
             Err(error) => self.absent_or_failed(&error, "HeadObject", key),
         }
     }
@@ -299,16 +299,29 @@ impl ObjectStore for S3Store {
     }
 }
 
+/// The header fields GetObject and HeadObject both return.
+fn object_head(
+    metadata: Option<&HashMap<String, String>>,
+    content_type: Option<&str>,
+    content_length: Option<i64>,
+    last_modified: Option<&DateTime>,
+    etag: Option<&str>,
+) -> ObjectHead {
+    ObjectHead {
+        metadata: sorted_metadata(metadata),
+        content_type: content_type.map(str::to_string),
+        content_length: content_length.unwrap_or(0).max(0) as u64,
+        last_modified_ms: last_modified.and_then(|t| t.to_millis().ok()).unwrap_or(0),
+        etag: etag.unwrap_or_default().to_string(),
+    }
+}
+
 /// Metadata in a stable order: by name length, then bytes. Attribute-map keys (`0`…`z`, `10`…)
 /// then come in attribute order, as the memory store returns them.
 fn sorted_metadata(metadata: Option<&HashMap<String, String>>) -> Metadata {
     let mut pairs: Metadata = metadata.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
     pairs.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     pairs
-}
-
-fn millis(time: Option<&DateTime>) -> i64 {
-    time.and_then(|t| t.to_millis().ok()).unwrap_or(0)
 }
 
 /// A key as the `x-amz-copy-source` header wants it: every byte but unreserved characters and

@@ -45,7 +45,7 @@ export interface ResourceConfig {
 
 /** Settings of the S3 backend, given to `S3Client`/`S3db` or as connection-string query parameters. */
 export interface S3Tunables {
-  /** Per-request timeout in ms (default 60 000); a request that times out is retried. */
+  /** Per-request timeout in ms (default 30 000); a request that times out is retried. */
   requestTimeout?: number | string;
   /** TCP/TLS connect timeout in ms (default 3 000). */
   connectTimeout?: number | string;

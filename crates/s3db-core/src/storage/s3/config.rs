@@ -8,8 +8,10 @@ use std::time::Duration;
 
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_PARALLELISM: usize = 10;
-/// s3db.js's `httpClientOptions.timeout`.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Per attempt, from sending the request to the response headers (a GET's body then streams
+/// under the SDK's stalled-stream protection). Half s3db.js's 60 s socket timeout: a silent server
+/// fails after three attempts in about 1.5 minutes, not 3.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// First try plus two retries, as the AWS SDKs do by default.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;

@@ -28,6 +28,10 @@ export async function startMoto({ timeoutMs = 60_000 } = {}) {
   child.stderr.on('data', (chunk) => { log = (log + chunk).slice(-4000); });
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   child.once('error', (error) => { log += `\n${error.message}`; });
+  // Whatever ends this process (a failed bench, a crashed run) ends moto too.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  exited.then(() => process.off('exit', killOnExit));
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {

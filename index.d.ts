@@ -64,12 +64,37 @@ export interface ResourceConfig {
   options?: Pick<ResourceConfig, 'behavior' | 'timestamps' | 'partitions' | 'hooks'>;
 }
 
-export interface DatabaseOptions {
-  /** `memory://bucket/prefix` or `file://./path`. */
+/** Settings of the S3 backend, given to `S3Client`/`S3db` or as connection-string query parameters. */
+export interface S3Tunables {
+  /** Per-request timeout in ms (default 30 000); a request that times out is retried. */
+  requestTimeout?: number | string;
+  /** TCP/TLS connect timeout in ms (default 3 000). */
+  connectTimeout?: number | string;
+  /** Attempts per request, the first included (default 3); retries back off exponentially with jitter. */
+  maxAttempts?: number | string;
+  /** `WHEN_REQUIRED` (default for custom endpoints: R2, B2, older MinIO) or `WHEN_SUPPORTED` (default on AWS). */
+  requestChecksumCalculation?: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+  /** Duplicate-id detection: `auto` (probe once), `native` (If-None-Match), `emulate` (HEAD first; Garage). */
+  conditionalWrites?: 'auto' | 'native' | 'emulate';
+  httpClientOptions?: { timeout?: number };
+}
+
+export interface DatabaseOptions extends S3Tunables {
+  /**
+   * `s3://KEY:SECRET@bucket/prefix?region=…`, `s3://bucket/prefix` (default AWS credential chain),
+   * `http(s)://KEY:SECRET@host:port/bucket/prefix` (S3-compatible, path style) `memory://bucket/prefix` or `file://./path`.
+   */
   connectionString?: string;
   /** Old spelling of `connectionString`. */
   uri?: string;
-  client?: MemoryClient | FileSystemClient;
+  client?: MemoryClient | FileSystemClient | S3Client;
+  /** Used instead of a connection string: with `endpoint` a path-style URL, with keys an s3:// one. */
+  bucket?: string;
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
   passphrase?: string;
   parallelism?: number | string;
   verbose?: boolean;
@@ -211,7 +236,7 @@ export declare class Database extends EventEmitter {
   readonly keyPrefix: string;
   readonly passphrase: string;
   readonly parallelism: number;
-  readonly client: MemoryClient | FileSystemClient;
+  readonly client: MemoryClient | FileSystemClient | S3Client;
   resources: Record<string, Resource<any>>;
   savedMetadata: Record<string, any> | null;
   readonly config: { version: string; s3dbVersion: string; bucket: string; keyPrefix: string; parallelism: number; verbose: boolean };
@@ -483,8 +508,8 @@ export declare class StoreClient extends EventEmitter {
   clear(): Promise<void>;
   /** Requests answered so far, by S3 command name (`PutObjectCommand`, `GetObjectCommand`, …). */
   getRequestCounts(): Record<string, number>;
-  /** Set by CostsPlugin. */
-  readonly costs?: CostsData;
+  /** Computed from the request counts until something (CostsPlugin) assigns its own object. */
+  costs: Costs;
   exportBackup(outputDir: string, options?: BackupOptions): Promise<BackupManifest>;
   importBackup(backupDir: string, options?: BackupOptions & { clear?: boolean }): Promise<{ resourcesImported: number; recordsImported: number; errors: unknown[] }>;
 }
@@ -514,6 +539,33 @@ export declare class FileSystemClient extends StoreClient {
   readonly basePath: string;
 }
 
+/** Requests by S3 command and their estimated price (s3db.js 12.4 CostsPlugin shape). */
+export interface Costs {
+  total: number;
+  prices: Record<'put' | 'copy' | 'list' | 'post' | 'get' | 'select' | 'delete' | 'head', number>;
+  totalRequests: number;
+  requests: Record<'total' | 'put' | 'post' | 'copy' | 'list' | 'get' | 'select' | 'delete' | 'head', number>;
+  totalEvents: number;
+  events: Record<string, number>;
+}
+
+export interface S3ClientOptions extends S3Tunables {
+  connectionString: string | ConnectionString;
+  parallelism?: number | string;
+  verbose?: boolean;
+  id?: string;
+}
+
+/** A bucket on AWS S3 or an S3-compatible server; requests are made by the native engine. */
+/** An S3 bucket (AWS or S3-compatible), with the same low-level client API and backups as the embedded stores. */
+export declare class S3Client extends StoreClient {
+  constructor(options: S3ClientOptions);
+  readonly parallelism: number;
+  /** The parsed connection string; `secretAccessKey` is readable but never printed. */
+  readonly config: ConnectionString;
+}
+export { S3Client as Client };
+
 export declare class ConnectionString {
   constructor(connectionString: string);
   protocol: string;
@@ -522,6 +574,8 @@ export declare class ConnectionString {
   region: string;
   endpoint?: string;
   accessKeyId?: string;
+  /** URL-decoded; not enumerable, so printing and JSON never show it. */
+  readonly secretAccessKey?: string;
   forcePathStyle?: boolean;
   [param: string]: unknown;
 }

@@ -6,7 +6,7 @@ import S3dbDefault, {
   AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR,
 } from '../lib/index.mjs';
 import {
-  uniqueMemoryUrl, uniqueName, caught, nextEvent, userFields, sleep, ISO_DATE, URL_ALPHABET_ID, guardedSetup,
+  uniqueUrl, uniqueName, caught, nextEvent, userFields, sleep, ISO_DATE, URL_ALPHABET_ID, guardedSetup,
 } from './helpers.mjs';
 
 /** json-stable-stringify 1.x: keys sorted recursively, no whitespace. */
@@ -20,7 +20,7 @@ function stableStringify(value) {
 const definitionHash = (def) => `sha256:${createHash('sha256').update(stableStringify(def)).digest('hex')}`;
 
 async function connected(options = {}) {
-  const db = new S3db({ connectionString: uniqueMemoryUrl('crud'), ...options });
+  const db = new S3db({ connectionString: uniqueUrl('crud'), ...options });
   await db.connect();
   return db;
 }
@@ -29,7 +29,7 @@ async function connected(options = {}) {
 describe('module exports and construction (no storage access)', () => {
   it('exports S3db (named and default) and Database, all constructible', () => {
     for (const Class of [S3db, S3dbDefault, Database]) {
-      const db = new Class({ connectionString: uniqueMemoryUrl('ctor') });
+      const db = new Class({ connectionString: uniqueUrl('ctor') });
       expect(db).toBeInstanceOf(Database);
       expect(typeof db.connect).toBe('function');
     }
@@ -90,7 +90,7 @@ describe('Database: connect, resources and s3db.json', () => {
   afterAll(async () => { await db?.disconnect(); });
 
   it('connects, emits `connected` and loads a blank catalogue', async () => {
-    const fresh = new S3db({ connectionString: uniqueMemoryUrl('connect') });
+    const fresh = new S3db({ connectionString: uniqueUrl('connect') });
     const event = nextEvent(fresh, 'connected');
     await fresh.connect();
     const [when] = await event;
@@ -242,8 +242,8 @@ describe('Database: connect, resources and s3db.json', () => {
     expect(orders.config.timestamps).toBe(true);
   });
 
-  it('a second Database on the same memory:// bucket loads the stored resources', async () => {
-    const url = uniqueMemoryUrl('reload', 'databases/app');
+  it('a second Database on the same bucket and prefix loads the stored resources', async () => {
+    const url = uniqueUrl('reload', 'databases/app');
     const first = new S3db({ connectionString: url });
     await first.connect();
     const users = await first.createResource({ name: 'users', attributes: { name: 'string', age: 'number|optional' }, behavior: 'body-overflow' });
@@ -295,7 +295,7 @@ describe('MemoryClient storage', () => {
   });
 
   it('the legacy `uri` option connects to the same store as connectionString', async () => {
-    const url = uniqueMemoryUrl('uri', 'databases/myapp');
+    const url = uniqueUrl('uri', 'databases/myapp');
     const legacy = new S3db({ uri: url });
     await legacy.connect();
     const notes = await legacy.createResource({ name: 'notes', attributes: { text: 'string' } });
@@ -763,7 +763,7 @@ describe('value types round trip', () => {
   let db;
   let url;
   guardedSetup(async () => {
-    url = uniqueMemoryUrl('types');
+    url = uniqueUrl('types');
     db = new S3db({ connectionString: url });
     await db.connect();
   });

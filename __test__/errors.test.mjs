@@ -4,7 +4,7 @@ import {
   S3db, ConnectionString, ConnectionStringError, ValidationError, InvalidResourceItem, ResourceNotFound,
   ResourceError, SchemaError, PartitionError, CryptoError, MetadataLimitError, NoSuchKey, BaseError,
 } from '../lib/index.mjs';
-import { uniqueMemoryUrl, uniqueName, caught, caughtSync, guardedSetup } from './helpers.mjs';
+import { uniqueUrl, uniqueName, caught, caughtSync, guardedSetup } from './helpers.mjs';
 
 function expectError(error, name) {
   expect(error).toBeInstanceOf(Error);
@@ -33,17 +33,16 @@ describe('connection strings', () => {
     expect(error.message).toContain('ftp');
   });
 
-  it('s3:// is refused with a clear ConnectionStringError (no S3 backend in this build yet)', () => {
-    const error = caughtSync(() => new S3db({ connectionString: 's3://KEY:SECRET@bucket/databases/app' }));
-    expectError(error, 'ConnectionStringError');
-    expect(error.message).toMatch(/s3:\/\//);
-    expect(error.message).toMatch(/memory:\/\//);
-    expect(error.message).not.toContain('SECRET');
-  });
-
-  it('http(s):// endpoints are refused the same way', () => {
-    const error = caughtSync(() => new S3db({ connectionString: 'http://minioadmin:minioadmin@localhost:9000/bucket' }));
-    expectError(error, 'ConnectionStringError');
+  it('invalid S3 options are refused when the database is built, without the secret in the message', () => {
+    for (const connectionString of [
+      'http://KEY:SECRET-VALUE@localhost:9000/bucket?requestTimeout=soon',
+      'http://KEY:SECRET-VALUE@localhost:9000/bucket?conditionalWrites=sometimes',
+      'http://KEY:SECRET-VALUE@localhost:9000/bucket?requestChecksumCalculation=never',
+    ]) {
+      const error = caughtSync(() => new S3db({ connectionString }));
+      expectError(error, 'ConnectionStringError');
+      expect(error.message).not.toContain('SECRET-VALUE');
+    }
   });
 
   it('a Database without any storage option is refused clearly', () => {
@@ -55,7 +54,7 @@ describe('connection strings', () => {
 describe('resource definitions', () => {
   let db;
   guardedSetup(async () => {
-    db = new S3db({ connectionString: uniqueMemoryUrl('errdefs') });
+    db = new S3db({ connectionString: uniqueUrl('errdefs') });
     await db.connect();
   });
   afterAll(async () => { await db?.disconnect(); });
@@ -129,7 +128,7 @@ describe('resource definitions', () => {
 
 describe('unknown resources', () => {
   it('getResource of a missing name rejects with ResourceNotFound', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('errres') });
+    const db = new S3db({ connectionString: uniqueUrl('errres') });
     await db.connect();
     const error = await caught(db.getResource('nothing-here'));
     expectError(error, 'ResourceNotFound');
@@ -145,7 +144,7 @@ describe('record operations with bad input', () => {
   let db;
   let users;
   guardedSetup(async () => {
-    db = new S3db({ connectionString: uniqueMemoryUrl('errops') });
+    db = new S3db({ connectionString: uniqueUrl('errops') });
     await db.connect();
     users = await db.createResource({
       name: 'users',
@@ -335,7 +334,7 @@ describe('record operations with bad input', () => {
 
 describe('secrets read with the wrong passphrase', () => {
   it('get rejects with a CryptoError; getMany flags the record', async () => {
-    const url = uniqueMemoryUrl('passphrase');
+    const url = uniqueUrl('passphrase');
     const writer = new S3db({ connectionString: url, passphrase: 'right-passphrase' });
     await writer.connect();
     const vault = await writer.createResource({ name: 'vault', attributes: { label: 'string', token: 'secret' } });
@@ -361,7 +360,7 @@ describe('secrets read with the wrong passphrase', () => {
   });
 
   it('a per-resource passphrase overrides the database one', async () => {
-    const url = uniqueMemoryUrl('respass');
+    const url = uniqueUrl('respass');
     const db = new S3db({ connectionString: url, passphrase: 'db-level' });
     await db.connect();
     const res = await db.createResource({ name: 'keys', attributes: { k: 'secret' }, passphrase: 'resource-level' });
@@ -373,7 +372,7 @@ describe('secrets read with the wrong passphrase', () => {
 
 describe('errors are real Error objects', () => {
   it('toString and toJson follow s3db.js', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('errjson') });
+    const db = new S3db({ connectionString: uniqueUrl('errjson') });
     await db.connect();
     const error = await caught(db.getResource(uniqueName('missing')));
     expect(String(error)).toBe(`ResourceNotFound | ${error.message}`);

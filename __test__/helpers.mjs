@@ -1,7 +1,31 @@
 // Small helpers shared by the test files (not a test file itself).
-import { beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import { S3db } from '../lib/index.mjs';
 
 let counter = 0;
+
+/** The storage this run of the suite targets: `memory`, `moto` or `garage` (see vitest.config.mjs). */
+export const TARGET = process.env.S3DB_TEST_TARGET || 'memory';
+/** True when the suite runs against a real S3-compatible server. */
+export const ON_S3 = TARGET !== 'memory';
+
+/**
+ * A connection string to a database no other test uses: a fresh memory:// bucket, or a fresh key
+ * prefix in the S3 test bucket when the suite runs against a server.
+ */
+export function uniqueUrl(label = 'bucket', prefix = '') {
+  if (!ON_S3) return uniqueMemoryUrl(label, prefix);
+  counter += 1;
+  const url = new URL(inject('s3Url'));
+  const unique = `${label}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+  url.pathname = [url.pathname.replace(/\/+$/, ''), unique, prefix].filter(Boolean).join('/');
+  return url.toString();
+}
+
+/** The S3 server's origin (`http://127.0.0.1:port`) when the suite runs against one. */
+export function s3Endpoint() {
+  return ON_S3 ? inject('s3Endpoint') : undefined;
+}
 
 /** A memory:// connection string on a bucket no other test uses. */
 export function uniqueMemoryUrl(label = 'bucket', prefix = '') {
@@ -88,4 +112,20 @@ export function guardedSetup(fn) {
   beforeEach(() => {
     if (failure) throw failure;
   });
+}
+
+/**
+ * A database on a fresh location (`uniqueUrl(label)`), connected before the tests of the
+ * enclosing describe block (then `prepare(db)` runs) and disconnected after them. Its fields
+ * are read through the returned handle: `handle.db`, plus whatever `prepare` returns.
+ */
+export function sharedDatabase(label, prepare = async () => ({})) {
+  const handle = {};
+  guardedSetup(async () => {
+    handle.db = new S3db({ connectionString: uniqueUrl(label) });
+    await handle.db.connect();
+    Object.assign(handle, await prepare(handle.db));
+  });
+  afterAll(async () => { await handle.db?.disconnect(); });
+  return handle;
 }

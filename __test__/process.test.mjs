@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { S3db } from '../lib/index.mjs';
-import { uniqueMemoryUrl, caught } from './helpers.mjs';
+import { uniqueUrl, caught } from './helpers.mjs';
 
 const ENTRY = pathToFileURL(fileURLToPath(new URL('../lib/index.mjs', import.meta.url))).href;
 
@@ -38,7 +38,7 @@ describe('the addon does not keep the process alive', () => {
   it('connect, createResource, insert, listen, disconnect: node exits by itself', async () => {
     const script = `
       import { S3db } from ${JSON.stringify(ENTRY)};
-      const db = new S3db({ connectionString: 'memory://exit-check/databases/app' });
+      const db = new S3db({ connectionString: ${JSON.stringify(uniqueUrl('exit-check', 'databases/app'))} });
       await db.connect();
       const users = await db.createResource({ name: 'users', attributes: { name: 'string|required', token: 'secret|optional' } });
       users.on('insert', (record) => console.log('EVENT', record.id));
@@ -62,7 +62,7 @@ describe('the addon does not keep the process alive', () => {
   it('a process that never calls disconnect still exits by itself', async () => {
     const script = `
       import { S3db } from ${JSON.stringify(ENTRY)};
-      const db = new S3db({ connectionString: 'memory://no-disconnect' });
+      const db = new S3db({ connectionString: ${JSON.stringify(uniqueUrl('no-disconnect'))} });
       await db.connect();
       const notes = await db.createResource({ name: 'notes', attributes: { text: 'string' } });
       await notes.insert({ id: 'n1', text: 'hi' });
@@ -120,7 +120,7 @@ describe('the addon does not keep the process alive', () => {
         catch (e) { outcomes.push({ label, isError: e instanceof Error, name: e && e.name, message: e && e.message }); }
       }
       await attempt('bad url', () => new S3db({ connectionString: '%%%' }));
-      const db = new S3db({ connectionString: 'memory://crash-check' });
+      const db = new S3db({ connectionString: ${JSON.stringify(uniqueUrl('crash-check'))} });
       await db.connect();
       await attempt('bad type', () => db.createResource({ name: 'bad', attributes: { a: 'strng' } }));
       await attempt('bad behavior', () => db.createResource({ name: 'bad2', attributes: { a: 'string' }, behavior: 'nope' }));
@@ -160,7 +160,7 @@ describe('the addon does not keep the process alive', () => {
 
 describe('hooks decide what is written', () => {
   it('a throwing beforeInsert hook rejects insert with its own error and writes nothing', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('hooks') });
+    const db = new S3db({ connectionString: uniqueUrl('hooks') });
     await db.connect();
     const refusal = new Error('refused by hook');
     let calls = 0;
@@ -184,7 +184,7 @@ describe('hooks decide what is written', () => {
   });
 
   it('a synchronous throwing hook behaves the same; later hooks do not run', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('hooks') });
+    const db = new S3db({ connectionString: uniqueUrl('hooks') });
     await db.connect();
     const later = [];
     const guarded = await db.createResource({
@@ -205,7 +205,7 @@ describe('hooks decide what is written', () => {
   });
 
   it('beforeUpdate and beforeDelete hooks that throw leave the record unchanged', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('hooks') });
+    const db = new S3db({ connectionString: uniqueUrl('hooks') });
     await db.connect();
     const res = await db.createResource({
       name: 'locked',

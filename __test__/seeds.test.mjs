@@ -3,12 +3,12 @@
 // something s3db.js 12.4 itself does not do, the change is commented.
 import { describe, it, expect, afterEach } from 'vitest';
 import { S3db, Database, MemoryClient } from '../lib/index.mjs';
-import { uniqueMemoryUrl, nextEvent, userFields, caught, ISO_DATE } from './helpers.mjs';
+import { uniqueUrl, uniqueMemoryUrl, nextEvent, userFields, caught, ISO_DATE } from './helpers.mjs';
 
 const open = [];
 /** `new S3db(...)` whose connection string is replaced by a private memory:// bucket. */
 function s3dbFor(prefix = 'databases/myapp', extra = {}) {
-  const s3db = new S3db({ connectionString: uniqueMemoryUrl('seed', prefix), ...extra });
+  const s3db = new S3db({ connectionString: uniqueUrl('seed', prefix), ...extra });
   open.push(s3db);
   return s3db;
 }
@@ -20,7 +20,7 @@ afterEach(async () => {
 describe('older README (uri option, options: {...} nesting)', () => {
   it('Quick Start', async () => {
     // const s3db = new S3db({ uri: "s3://ACCESS_KEY:SECRET_KEY@BUCKET_NAME/databases/myapp" });
-    const s3db = new S3db({ uri: uniqueMemoryUrl('seed-uri', 'databases/myapp') });
+    const s3db = new S3db({ uri: uniqueUrl('seed-uri', 'databases/myapp') });
     open.push(s3db);
     await s3db.connect();
 
@@ -840,7 +840,7 @@ describe('older README (uri option, options: {...} nesting)', () => {
   it('Advanced Configuration / Custom Encryption Key (Buffer passphrase, parallelism, cache, ttl)', async () => {
     // passphrase: fs.readFileSync("./private-key.pem") -- a Buffer, used as its UTF-8 text
     const pem = Buffer.from("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n");
-    const uri = uniqueMemoryUrl('seed-key', 'databases/myapp');
+    const uri = uniqueUrl('seed-key', 'databases/myapp');
     const s3db = new S3db({
       uri,
       parallelism: 25,                    // Handle 25 concurrent operations
@@ -1303,7 +1303,7 @@ describe('newer README (connectionString, top-level options)', () => {
 describe('core documentation page', () => {
   it('Database + Resource', async () => {
     const db = new Database({
-      connectionString: uniqueMemoryUrl('bucket') // 's3://KEY:SECRET@bucket?region=us-east-1'
+      connectionString: uniqueUrl('bucket') // 's3://KEY:SECRET@bucket?region=us-east-1'
     });
     open.push(db);
     await db.connect();
@@ -1409,7 +1409,7 @@ describe('core documentation page', () => {
 
   it('Quick Start: posts with body-overflow and timestamps', async () => {
     const db = new Database({
-      connectionString: uniqueMemoryUrl('my-bucket') // 's3://KEY:SECRET@my-bucket?region=us-east-1'
+      connectionString: uniqueUrl('my-bucket') // 's3://KEY:SECRET@my-bucket?region=us-east-1'
     });
     open.push(db);
     await db.connect();

@@ -19,6 +19,14 @@ function redact(input) {
   return String(input).replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
 }
 
+/** Query parameters that are secrets: kept off the enumerable fields, like the secret key. */
+const SECRET_PARAMS = ['secretAccessKey', 'sessionToken'];
+
+/** A readable field that printing, JSON and spreading do not show. */
+function hide(target, name, value) {
+  Object.defineProperty(target, name, { value, enumerable: false, writable: true, configurable: true });
+}
+
 class ConnectionString {
   constructor(input) {
     let url;
@@ -31,9 +39,7 @@ class ConnectionString {
     this.region = S3_DEFAULT_REGION;
     const segments = url.pathname.split('/').filter(Boolean).map((s) => decodePart(s, 'key prefix', input));
     if (url.username) this.accessKeyId = decodePart(url.username, 'accessKeyId', input);
-    if (url.password) Object.defineProperty(this, 'secretAccessKey', {
-      value: decodePart(url.password, 'secretAccessKey', input), enumerable: false, writable: true,
-    });
+    if (url.password) hide(this, 'secretAccessKey', decodePart(url.password, 'secretAccessKey', input));
     if (this.protocol === 's3' || this.protocol === 'memory') {
       this.bucket = decodePart(url.hostname, 'bucket', input) || 's3db';
       this.keyPrefix = segments.join('/');
@@ -52,12 +58,18 @@ class ConnectionString {
     } else {
       throw new ConnectionStringError({ message: `Unsupported connection string protocol '${this.protocol}:' in ${redact(input)}` });
     }
-    for (const [key, value] of url.searchParams) this[key] = value;
+    for (const [key, value] of url.searchParams) {
+      if (SECRET_PARAMS.includes(key)) hide(this, key, value);
+      else this[key] = value;
+    }
   }
 
+  /** The location without credentials (safe to print). */
   toString() {
     if (this.protocol === 'file') return `file://${this.basePath}`;
-    return `${this.protocol}://${this.bucket}${this.keyPrefix ? `/${this.keyPrefix}` : ''}`;
+    const path = `${this.bucket}${this.keyPrefix ? `/${this.keyPrefix}` : ''}`;
+    if (this.protocol === 'http' || this.protocol === 'https') return `${this.endpoint}/${path}`;
+    return `${this.protocol}://${path}`;
   }
 }
 

@@ -6,6 +6,7 @@ const { native, call, callSync, toJson } = require('./native.cjs');
 const { ConnectionString } = require('./connection-string.cjs');
 const { MemoryClient } = require('./memory-client.cjs');
 const { FileSystemClient } = require('./filesystem-client.cjs');
+const { S3Client } = require('./s3-client.cjs');
 const { Resource } = require('./resource.cjs');
 const { HOOK_NAMES, LEGACY_HOOKS, DatabaseHooks } = require('./hooks.cjs');
 const { PluginHost } = require('./plugins/host.cjs');
@@ -15,13 +16,35 @@ const { ConnectionStringError, ResourceNotFound, ResourceError } = require('./er
 const S3DB_VERSION = '12.4.0';
 const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
 
-/** Picks the store: a client object, or a connection string (memory://, file://). */
+/**
+ * The connection string for the discrete options s3db.js accepts instead of one (`endpoint` gives
+ * a path-style URL, access keys an s3:// one), or `undefined`.
+ */
+function connectionStringFromParts(options) {
+  const { bucket = 's3db', region, accessKeyId, secretAccessKey, endpoint, forcePathStyle } = options;
+  if (!endpoint && !accessKeyId) return undefined;
+  const credentials = accessKeyId
+    ? `${encodeURIComponent(accessKeyId)}:${encodeURIComponent(secretAccessKey || '')}@`
+    : '';
+  const query = new URLSearchParams();
+  if (region) query.set('region', region);
+  if (forcePathStyle !== undefined && endpoint) query.set('forcePathStyle', String(forcePathStyle));
+  const search = query.size ? `?${query}` : '';
+  if (endpoint) {
+    const url = new URL(endpoint);
+    return `${url.protocol}//${credentials}${url.host}/${encodeURIComponent(bucket)}${search}`;
+  }
+  return `s3://${credentials}${encodeURIComponent(bucket)}${search}`;
+}
+
+/** Picks the store: a client instance, or a connection string (memory://, file://, s3://, http(s)://). */
 function resolveClient(options) {
   if (options.client) return { client: options.client };
-  const text = options.connectionString || options.uri;
+  const text = options.connectionString || options.uri || connectionStringFromParts(options);
   if (!text) {
     throw new ConnectionStringError({
-      message: 'No storage configured: pass connectionString (e.g. "memory://bucket/prefix" or "file://./data") or client: new MemoryClient()',
+      message: 'No storage configured: pass connectionString (e.g. "s3://KEY:SECRET@bucket/prefix", '
+        + '"http://KEY:SECRET@host:9000/bucket/prefix", "file://./data" or "memory://bucket/prefix") or client: new MemoryClient()',
     });
   }
   const parsed = new ConnectionString(text);
@@ -33,9 +56,22 @@ function resolveClient(options) {
     const client = new FileSystemClient({ basePath: parsed.basePath, fsync: parsed.fsync === 'true' });
     return { client, connectionString: parsed };
   }
+  if (parsed.protocol === 's3' || parsed.protocol === 'http' || parsed.protocol === 'https') {
+    const client = new S3Client({ ...options, connectionString: parsed });
+    return { client, connectionString: parsed };
+  }
   throw new ConnectionStringError({
-    message: `The ${parsed.protocol}:// backend is not available in this build of s3db-native; use memory://, file:// or a MemoryClient`,
+    message: `The ${parsed.protocol}:// backend is not available in this build of s3db-native; use s3://, http(s)://, file:// or memory://`,
   });
+}
+
+/** The options as given, with the secret-bearing ones readable but hidden from printing and JSON. */
+function withSecretsHidden(options) {
+  const copy = { ...options };
+  for (const name of ['connectionString', 'uri', 'secretAccessKey', 'sessionToken']) {
+    if (name in copy) Object.defineProperty(copy, name, { value: copy[name], enumerable: false, writable: true, configurable: true });
+  }
+  return copy;
 }
 
 /** createResource's config, split into what Rust stores and what only JS can hold. */
@@ -85,7 +121,7 @@ class Database extends EventEmitter {
     this.id = `db-${nextDatabaseId++}`;
     this.version = '1';
     this.s3dbVersion = S3DB_VERSION;
-    this.options = options;
+    this.options = withSecretsHidden(options);
     this.verbose = Boolean(options.verbose);
     this.parallelism = Number.parseInt(options.parallelism ?? 10, 10) || 10;
     this.passphrase = options.passphrase || 'secret';
@@ -107,7 +143,7 @@ class Database extends EventEmitter {
     this.bucket = client.bucket;
     this.keyPrefix = client.keyPrefix;
     if (!client || !(client.storage instanceof native.NativeStore)) {
-      throw new ConnectionStringError({ message: 'client must be a MemoryClient or FileSystemClient of s3db-native' });
+      throw new ConnectionStringError({ message: 'client must be an S3Client, MemoryClient or FileSystemClient of s3db-native' });
     }
     this._native = new native.NativeDatabase(
       toJson({

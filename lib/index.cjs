@@ -5,6 +5,7 @@ const { Database, S3db } = require('./database.cjs');
 const { Resource } = require('./resource.cjs');
 const { MemoryClient } = require('./memory-client.cjs');
 const { FileSystemClient } = require('./filesystem-client.cjs');
+const { S3Client } = require('./s3-client.cjs');
 const { ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT } = require('./connection-string.cjs');
 const errors = require('./errors.cjs');
 const streams = require('./streams.cjs');
@@ -21,6 +22,8 @@ module.exports = {
   Resource,
   MemoryClient,
   FileSystemClient,
+  S3Client,
+  Client: S3Client,
   ConnectionString,
   S3_DEFAULT_REGION,
   S3_DEFAULT_ENDPOINT,

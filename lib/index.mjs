@@ -2,7 +2,7 @@
 import cjs from './index.cjs';
 
 export const {
-  S3db, Database, Resource, MemoryClient, FileSystemClient, ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT,
+  S3db, Database, Resource, MemoryClient, FileSystemClient, S3Client, Client, ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT,
   AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR, ResourceReader, ResourceWriter, ResourceIdsReader,
   ResourceIdsPageReader, streamToString, Plugin, PluginObject, CachePlugin, CostsPlugin, Cache, MemoryCache,
   S3Cache, ErrorMap, fromNative, mapAwsError,

@@ -112,4 +112,5 @@ class MemoryClient extends StoreClient {
   }
 }
 
+
 module.exports = { MemoryClient };

@@ -5,6 +5,7 @@
 const { EventEmitter } = require('node:events');
 const { call } = require('./native.cjs');
 const { fromNative, NoSuchKey } = require('./errors.cjs');
+const { installCosts } = require('./costs.cjs');
 
 const parse = async (reply) => JSON.parse(await reply);
 
@@ -133,5 +134,7 @@ class StoreClient extends EventEmitter {
     this.storage.clear();
   }
 }
+
+installCosts(StoreClient);
 
 module.exports = { StoreClient };

@@ -11,6 +11,8 @@ use once_cell::sync::Lazy;
 use s3db_core::encoding::metadata::{decode_value, encode_value, sanitize_key, MetaValue};
 use s3db_core::keys;
 use s3db_core::storage::counted::Counted;
+use s3db_core::storage::requests::RequestCounts;
+use s3db_core::storage::s3::{S3Config, S3Store};
 use s3db_core::storage::fs::FsStore;
 use s3db_core::storage::memory::{Limits, MemoryStore, Snapshot};
 use s3db_core::storage::{persist, ListRequest, ObjectStore, PutOutcome, PutRequest};
@@ -32,10 +34,42 @@ fn shared_bucket(name: &str) -> Arc<MemoryStore> {
 
 #[napi]
 pub struct NativeStore {
-    pub(crate) store: Arc<Counted<dyn ObjectStore>>,
+    pub(crate) store: Arc<dyn ObjectStore>,
+    counter: Counter,
     /// Set for memory stores: snapshots, files and clearing need the concrete store.
     memory: Option<Arc<MemoryStore>>,
     key_prefix: String,
+}
+
+/// Where a store's request counts live: the S3 store counts what it sends itself (probes and
+/// fallbacks included); the embedded stores are wrapped.
+enum Counter {
+    Wrapped(Arc<Counted<dyn ObjectStore>>),
+    S3(Arc<S3Store>),
+}
+
+impl Counter {
+    fn counts(&self) -> &RequestCounts {
+        match self {
+            Counter::Wrapped(counted) => counted.counts(),
+            Counter::S3(s3) => s3.requests(),
+        }
+    }
+}
+
+impl NativeStore {
+    fn wrapped(store: Arc<dyn ObjectStore>, memory: Option<Arc<MemoryStore>>, key_prefix: String) -> Self {
+        let counted = Arc::new(Counted::new(store));
+        Self { store: counted.clone(), counter: Counter::Wrapped(counted), memory, key_prefix }
+    }
+
+    /// The store without counting, for the client's own bookkeeping (keys, clear).
+    fn uncounted(&self) -> Arc<dyn ObjectStore> {
+        match &self.counter {
+            Counter::Wrapped(counted) => counted.inner().clone(),
+            Counter::S3(s3) => s3.clone(),
+        }
+    }
 }
 
 /// A point-in-time copy of a memory store.
@@ -136,11 +170,21 @@ impl NativeStore {
             (None, None) => Arc::new(MemoryStore::new()),
         };
         let store: Arc<dyn ObjectStore> = memory.clone();
-        Ok(Self {
-            store: Arc::new(Counted::new(store)),
-            memory: Some(memory),
-            key_prefix,
-        })
+        Ok(Self::wrapped(store, Some(memory), key_prefix))
+    }
+
+    /// An S3 bucket. `config`: JSON of `{bucket, keyPrefix, region, endpoint, forcePathStyle,
+    /// accessKeyId, secretAccessKey, sessionToken, requestChecksumCalculation, requestTimeout,
+    /// connectTimeout, maxAttempts, parallelism, conditionalWrites}`. Nothing is sent until the
+    /// first request.
+    #[napi(factory, catch_unwind)]
+    pub fn s3(config: String) -> Result<Self> {
+        let options: Value = serde_json::from_str(&config).map_err(|e| errors::to_napi(errors::bad_json("S3 options", e)))?;
+        let config = S3Config::from_json(&options).map_err(errors::to_napi)?;
+        let key_prefix = options.get("keyPrefix").and_then(Value::as_str).unwrap_or_default().to_string();
+        let s3 = Arc::new(S3Store::new(config));
+        let store: Arc<dyn ObjectStore> = s3.clone();
+        Ok(Self { store, counter: Counter::S3(s3), memory: None, key_prefix })
     }
 
     /// A filesystem store rooted at `basePath` (created when missing).
@@ -148,11 +192,7 @@ impl NativeStore {
     pub fn filesystem(base_path: String, key_prefix: String, fsync: bool) -> Result<Self> {
         let fs = FsStore::open(&base_path, fsync).map_err(errors::to_napi)?;
         let store: Arc<dyn ObjectStore> = Arc::new(fs);
-        Ok(Self {
-            store: Arc::new(Counted::new(store)),
-            memory: None,
-            key_prefix,
-        })
+        Ok(Self::wrapped(store, None, key_prefix))
     }
 
     fn key(&self, relative: &str) -> String {
@@ -162,20 +202,13 @@ impl NativeStore {
     /// Requests answered so far, by S3 command name (`{PutObjectCommand: 3, …}`).
     #[napi]
     pub fn request_counts(&self) -> String {
-        let counts: Map<String, Value> = self
-            .store
-            .counts()
-            .snapshot()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.into()))
-            .collect();
-        Value::Object(counts).to_string()
+        self.counter.counts().to_json()
     }
 
     /// Every stored key (absolute), in order.
     #[napi(catch_unwind)]
     pub fn keys(&self) -> Result<Vec<String>> {
-        let store = self.store.inner().clone();
+        let store = self.uncounted();
         run_now(async move { s3db_core::storage::list_all(store.as_ref(), "").await })
     }
 
@@ -209,7 +242,7 @@ impl NativeStore {
                 Ok(())
             }
             None => {
-                let store = self.store.inner().clone();
+                let store = self.uncounted();
                 run_now(async move {
                     let keys = s3db_core::storage::list_all(store.as_ref(), "").await?;
                     for batch in keys.chunks(1000) {
@@ -280,6 +313,7 @@ impl NativeStore {
                 body,
                 content_type,
                 if_absent: if_none_match.unwrap_or(false),
+                fresh_random_key: false,
             };
             match store.put(request).await? {
                 PutOutcome::Written { etag } => Ok(json!({"ETag": etag}).to_string()),

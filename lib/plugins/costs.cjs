@@ -5,28 +5,8 @@
 
 const { Plugin } = require('./plugin.cjs');
 
-/** S3 command → price class, as s3db.js groups them. */
-const COMMAND_METHODS = {
-  PutObjectCommand: 'put',
-  GetObjectCommand: 'get',
-  CopyObjectCommand: 'copy',
-  HeadObjectCommand: 'head',
-  DeleteObjectCommand: 'delete',
-  DeleteObjectsCommand: 'delete',
-  ListObjectsV2Command: 'list',
-};
-
-/** USD per request (S3 Standard, us-east-1 list prices, the table s3db.js uses). */
-const REQUEST_PRICES = {
-  put: 0.005 / 1000,
-  copy: 0.005 / 1000,
-  list: 0.005 / 1000,
-  post: 0.005 / 1000,
-  get: 0.0004 / 1000,
-  select: 0.0004 / 1000,
-  delete: 0.0004 / 1000,
-  head: 0.0004 / 1000,
-};
+// One price table for the whole package (lib/costs.cjs): S3 command → price class, USD per request.
+const { METHOD_OF_COMMAND: COMMAND_METHODS, PRICES: REQUEST_PRICES } = require('../costs.cjs');
 
 const STORAGE_TIERS = [
   { limit: 50 * 1024, pricePerGB: 0.023 },

@@ -24,6 +24,16 @@ pub enum ErrorKind {
     Behavior,
     ConnectionString,
     Storage,
+    /// The bucket does not exist (s3db.js `NoSuchBucket`).
+    NoSuchBucket,
+    /// The store refused the credentials or the operation (s3db.js `PermissionError`).
+    Permission,
+    /// No credentials could be found (s3db.js `AuthenticationError`).
+    Authentication,
+    /// The store could not be reached or did not answer usefully: throttling that outlasted the
+    /// retries, timeouts, refused connections, unexpected responses (s3db.js maps these to
+    /// `UnknownError`, with the code and status as fields).
+    Service,
     Internal,
 }
 
@@ -43,6 +53,10 @@ impl ErrorKind {
             ErrorKind::Behavior => "BehaviorError",
             ErrorKind::ConnectionString => "ConnectionStringError",
             ErrorKind::Storage => "S3dbError",
+            ErrorKind::NoSuchBucket => "NoSuchBucket",
+            ErrorKind::Permission => "PermissionError",
+            ErrorKind::Authentication => "AuthenticationError",
+            ErrorKind::Service => "UnknownError",
             ErrorKind::Internal => "UnknownError",
         }
     }

@@ -9,6 +9,10 @@ const URL_ALPHABET: [char; 64] = [
 
 pub const DEFAULT_ID_SIZE: usize = 22;
 
+/// From this size on (16 characters, 96 random bits) a fresh id is taken as unused without
+/// looking: a collision is less likely than a hardware fault.
+pub const UNGUESSABLE_ID_SIZE: usize = 16;
+
 /// A fresh random ID of `size` characters.
 pub fn generate(size: usize) -> String {
     nanoid::nanoid!(size, &URL_ALPHABET)

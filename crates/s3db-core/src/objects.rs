@@ -51,7 +51,7 @@ impl Database {
     ) -> Result<()> {
         let ctx = self.context();
         let metadata = metadata.iter().map(|(name, value)| (sanitize_key(name), encode_value(value))).collect();
-        let request = PutRequest { key: ctx.key(key), metadata, body, content_type, if_absent: false };
+        let request = PutRequest { key: ctx.key(key), metadata, body, content_type, ..Default::default() };
         ctx.store.put(request).await?;
         Ok(())
     }

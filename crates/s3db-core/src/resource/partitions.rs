@@ -70,8 +70,7 @@ impl Resource {
         self.put_reference_keys(state, keys).await
     }
 
-    /// After an update or replace: writes the record's current references (unchanged ones too,
-    /// as s3db.js does, so a lost reference comes back) and deletes the old ones whose key changed.
+    /// After an update or replace: writes the references whose key changed and deletes the old ones.
     pub(super) async fn move_references(
         &self,
         state: &ResourceState,
@@ -80,13 +79,12 @@ impl Resource {
         new: &Map<String, Value>,
     ) -> Vec<Error> {
         let current = self.reference_keys(state, id, new, &state.version);
-        let stale: Vec<String> = match old {
-            Some((data, version)) => {
-                self.reference_keys(state, id, data, version).into_iter().filter(|k| !current.contains(k)).collect()
-            }
-            None => Vec::new(),
-        };
-        let mut errors = self.put_reference_keys(state, current).await;
+        let previous = old.map(|(data, version)| self.reference_keys(state, id, data, version)).unwrap_or_default();
+        let stale: Vec<String> = previous.iter().filter(|k| !current.contains(k)).cloned().collect();
+        // Unchanged references are left alone: an update costs 1 GET + 1 PUT unless a partition
+        // value moved (repairPartitions() rebuilds references that went missing).
+        let fresh: Vec<String> = current.into_iter().filter(|k| !previous.contains(k)).collect();
+        let mut errors = self.put_reference_keys(state, fresh).await;
         if let Err(error) = self.delete_keys(stale).await {
             errors.push(error);
         }

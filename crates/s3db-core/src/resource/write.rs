@@ -31,6 +31,14 @@ pub struct DeleteOutcome {
     pub before: Map<String, Value>,
 }
 
+/// An insert: the record must not exist yet. `random_id` when its id was just drawn at random
+/// with enough entropy that it cannot exist (a store without atomic create-only PUTs may skip
+/// its existence check).
+#[derive(Debug, Clone, Copy)]
+struct CreateOnly {
+    random_id: bool,
+}
+
 /// A validated, encoded record ready to be put.
 struct Prepared {
     id: String,
@@ -42,7 +50,9 @@ impl Resource {
     pub async fn insert(&self, document: Map<String, Value>) -> Result<WriteOutcome> {
         let state = self.state();
         let mut data = document;
-        let id = take_id(&mut data)?.unwrap_or_else(|| id::generate(state.definition.id_size));
+        let given = take_id(&mut data)?;
+        let create = CreateOnly { random_id: given.is_none() && state.definition.id_size >= id::UNGUESSABLE_ID_SIZE };
+        let id = given.unwrap_or_else(|| id::generate(state.definition.id_size));
         keys::check_new_id(&id)?;
         if state.definition.timestamps {
             let now = self.ctx.now_iso();
@@ -50,7 +60,7 @@ impl Resource {
             data.insert("updatedAt".into(), Value::String(now));
         }
         let prepared = prepare(&state, id, data, WriteOp::Insert, None).await?;
-        let etag = self.put_record(&state, &prepared, true).await?;
+        let etag = self.put_record(&state, &prepared, Some(create)).await?;
         let partition_errors = self.put_references(&state, &prepared.id, &prepared.data).await;
         self.written(&state, prepared, etag, None, partition_errors).await
     }
@@ -67,7 +77,7 @@ impl Resource {
         let old = stored::user_fields(&before);
         let data = self.merged(&state, &before, patch);
         let prepared = prepare(&state, id.to_string(), data, WriteOp::Update, Some(id)).await?;
-        let etag = self.put_record(&state, &prepared, false).await?;
+        let etag = self.put_record(&state, &prepared, None).await?;
         let partition_errors = self.move_references(&state, id, Some((&old, &before_version)), &prepared.data).await;
         self.written(&state, prepared, etag, Some(before), partition_errors).await
     }
@@ -109,7 +119,7 @@ impl Resource {
             data.insert("updatedAt".into(), Value::String(now));
         }
         let prepared = prepare(&state, id.to_string(), data, WriteOp::Replace, None).await?;
-        let etag = self.put_record(&state, &prepared, false).await?;
+        let etag = self.put_record(&state, &prepared, None).await?;
         let old = stored_before.as_ref().map(|(record, version)| (stored::user_fields(record), version.clone()));
         let partition_errors =
             self.move_references(&state, id, old.as_ref().map(|(data, v)| (data, v.as_str())), &prepared.data).await;
@@ -188,14 +198,16 @@ impl Resource {
         Ok(count)
     }
 
-    async fn put_record(&self, state: &ResourceState, prepared: &Prepared, if_absent: bool) -> Result<String> {
+    /// PUTs the record; with `create` it must not exist yet.
+    async fn put_record(&self, state: &ResourceState, prepared: &Prepared, create: Option<CreateOnly>) -> Result<String> {
         let encoded = stored::encode(state, &prepared.split);
         let request = PutRequest {
             key: self.record_key(state, &prepared.id),
             metadata: encoded.metadata,
             body: encoded.body,
             content_type: encoded.content_type,
-            if_absent,
+            if_absent: create.is_some(),
+            fresh_random_key: create.is_some_and(|c| c.random_id),
         };
         match self.ctx.store.put(request).await? {
             PutOutcome::Written { etag } => Ok(etag),

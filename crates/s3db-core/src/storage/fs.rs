@@ -157,7 +157,7 @@ impl FsStore {
             metadata: metadata.unwrap_or(source.head.metadata),
             content_type: content_type.or(source.head.content_type),
             body: source.body,
-            if_absent: false,
+            ..Default::default()
         };
         self.put_now(request)?;
         Ok(true)

@@ -5,7 +5,10 @@ pub mod counted;
 pub mod fs;
 pub mod intercept;
 pub mod memory;
+pub mod metadata_limit;
 pub mod persist;
+pub mod requests;
+pub mod s3;
 
 use crate::error::Result;
 use futures::future::BoxFuture;
@@ -23,6 +26,9 @@ pub struct PutRequest {
     pub content_type: Option<String>,
     /// Fail with `Conflict` instead of overwriting an existing object (S3 `If-None-Match: *`).
     pub if_absent: bool,
+    /// The key holds an id just drawn at random with enough entropy that it cannot exist yet:
+    /// a store that cannot make `if_absent` atomic may skip its existence check for it.
+    pub fresh_random_key: bool,
 }
 
 /// Header fields of a stored object.

@@ -126,7 +126,7 @@ mod tests {
             metadata: vec![("x".into(), "1".into())],
             body: vec![0, 159, 146, 150],
             content_type: Some("application/x".into()),
-            if_absent: false,
+            ..Default::default()
         };
         block_on(store.put(request)).unwrap();
         let path = std::env::temp_dir().join(format!("s3db-persist-{}.json", std::process::id()));

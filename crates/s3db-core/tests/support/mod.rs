@@ -150,7 +150,7 @@ pub fn store_from_final_objects(final_objects: &Value) -> Arc<MemoryStore> {
             metadata,
             body,
             content_type: object["contentType"].as_str().map(str::to_string),
-            if_absent: false,
+            ..Default::default()
         };
         futures::executor::block_on(store.put(request)).unwrap();
     }

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { S3db, MemoryClient, FileSystemClient } from '../lib/index.mjs';
-import { caught, userFields } from './helpers.mjs';
+import { S3db, MemoryClient, FileSystemClient, S3Client } from '../lib/index.mjs';
+import { caught, userFields, ON_S3, uniqueUrl } from './helpers.mjs';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 's3db-backup-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -15,6 +15,8 @@ const fresh = (label) => path.join(scratch, `${label}-${++n}`);
 const stores = {
   memory: () => new MemoryClient(),
   file: () => new FileSystemClient({ basePath: fresh('store') }),
+  // On an S3 target (moto, Garage) backups also go from and to the S3 store.
+  ...(ON_S3 ? { s3: () => new S3Client({ connectionString: uniqueUrl('backup') }) } : {}),
 };
 
 async function seeded(client) {

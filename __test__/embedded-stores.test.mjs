@@ -232,3 +232,19 @@ describe('connection strings for the embedded stores', () => {
     expect(() => new S3db({ client: {} })).toThrow(ConnectionStringError);
   });
 });
+
+describe('clear() stays inside the key prefix', () => {
+  it('a client with a key prefix leaves other prefixes of the same bucket alone', async () => {
+    const bucket = `clear-${process.pid}`;
+    const mine = new S3db({ connectionString: `memory://${bucket}/mine` });
+    const theirs = new S3db({ connectionString: `memory://${bucket}/theirs` });
+    for (const db of [mine, theirs]) {
+      await db.connect();
+      const notes = await db.createResource({ name: 'notes', attributes: { text: 'string' } });
+      await notes.insert({ id: 'n1', text: 'x' });
+    }
+    await mine.client.clear();
+    expect(await mine.client.exists('s3db.json')).toBe(false);
+    expect(await theirs.resources.notes.get('n1')).toMatchObject({ text: 'x' });
+  });
+});

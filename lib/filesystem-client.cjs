@@ -6,7 +6,6 @@
 const path = require('node:path');
 const { native } = require('./native.cjs');
 const { StoreClient } = require('./store-client.cjs');
-const { exportBackup, importBackup } = require('./backup.cjs');
 
 let nextId = 1;
 
@@ -21,13 +20,6 @@ class FileSystemClient extends StoreClient {
     this.basePath = basePath;
   }
 
-  exportBackup(outputDir, options = {}) {
-    return exportBackup(this, outputDir, options);
-  }
-
-  importBackup(backupDir, options = {}) {
-    return importBackup(this, backupDir, options);
-  }
 }
 
 module.exports = { FileSystemClient };

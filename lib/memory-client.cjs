@@ -4,7 +4,6 @@
 
 const { native } = require('./native.cjs');
 const { StoreClient } = require('./store-client.cjs');
-const { exportBackup, importBackup } = require('./backup.cjs');
 const { S3dbError } = require('./errors.cjs');
 
 let nextId = 1;
@@ -76,13 +75,6 @@ class MemoryClient extends StoreClient {
     return { objectCount, totalSize, totalSizeFormatted: formatBytes(totalSize), keys: this.storage.keys(), bucket: this.bucket };
   }
 
-  exportBackup(outputDir, options = {}) {
-    return exportBackup(this, outputDir, options);
-  }
-
-  importBackup(backupDir, options = {}) {
-    return importBackup(this, backupDir, options);
-  }
 
   /** Saves to `persistPath` now when anything was written since the last save. */
   flush() {

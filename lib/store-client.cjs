@@ -6,6 +6,7 @@ const { EventEmitter } = require('node:events');
 const { call } = require('./native.cjs');
 const { fromNative, NoSuchKey } = require('./errors.cjs');
 const { installCosts } = require('./costs.cjs');
+const { exportBackup, importBackup } = require('./backup.cjs');
 
 const parse = async (reply) => JSON.parse(await reply);
 
@@ -129,9 +130,19 @@ class StoreClient extends EventEmitter {
     return rest.startsWith('/') ? rest.slice(1) : rest;
   }
 
-  /** Removes every object. */
+  /** Removes every object under `keyPrefix` (the whole bucket when there is none). */
   async clear() {
-    this.storage.clear();
+    await call(() => this.storage.clear());
+  }
+
+  /** A backup of the resources in `outputDir` (BackupPlugin layout); resolves to its manifest. */
+  exportBackup(outputDir, options = {}) {
+    return exportBackup(this, outputDir, options);
+  }
+
+  /** Loads a backup from `backupDir`; resolves to `{resourcesImported, recordsImported, errors}`. */
+  importBackup(backupDir, options = {}) {
+    return importBackup(this, backupDir, options);
   }
 }
 

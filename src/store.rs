@@ -233,25 +233,22 @@ impl NativeStore {
         Ok(())
     }
 
-    /// Removes every object.
+    /// Removes every object under the client's key prefix (the whole store when it has none).
     #[napi(catch_unwind)]
-    pub fn clear(&self) -> Result<()> {
-        match &self.memory {
-            Some(memory) => {
-                memory.clear();
-                Ok(())
-            }
-            None => {
-                let store = self.uncounted();
-                run_now(async move {
-                    let keys = s3db_core::storage::list_all(store.as_ref(), "").await?;
-                    for batch in keys.chunks(1000) {
-                        store.delete_many(batch.to_vec()).await?;
-                    }
-                    Ok(())
-                })
-            }
+    pub fn clear<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
+        if let (Some(memory), true) = (&self.memory, self.key_prefix.is_empty()) {
+            memory.clear();
+            return run(env, async { Ok("null".to_string()) });
         }
+        let store = self.uncounted();
+        let prefix = if self.key_prefix.is_empty() { String::new() } else { format!("{}/", self.key_prefix) };
+        run(env, async move {
+            let keys = s3db_core::storage::list_all(store.as_ref(), &prefix).await?;
+            for batch in keys.chunks(1000) {
+                store.delete_many(batch.to_vec()).await?;
+            }
+            Ok("null".to_string())
+        })
     }
 
     /// `{objectCount, totalSize}` of a memory store.

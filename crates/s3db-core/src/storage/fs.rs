@@ -15,13 +15,11 @@ use super::{
 use crate::error::{Error, ErrorKind, Result};
 use futures::future::{BoxFuture, FutureExt};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::{ErrorKind as IoKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 const OBJECT_SUFFIX: char = '~';
 /// Longest encoded segment we write; file systems allow 255 bytes per name.
@@ -69,11 +67,11 @@ impl FsStore {
         let path = self.object_path(&request.key)?;
         let dir = path.parent().expect("object paths have a parent");
         fs::create_dir_all(dir).map_err(|e| io_error("cannot create directory", e))?;
-        let etag = etag_of(&request.body);
+        let etag = super::etag_of(&request.body);
         let header = json!({
             "metadata": request.metadata.iter().map(|(k, v)| json!([k.to_ascii_lowercase(), v])).collect::<Vec<_>>(),
             "contentType": request.content_type.as_deref().unwrap_or(DEFAULT_CONTENT_TYPE),
-            "lastModified": now_ms(),
+            "lastModified": crate::clock::now_ms(),
             "etag": etag,
         });
         let temp = dir.join(format!(
@@ -309,23 +307,7 @@ fn io_error(what: &str, error: std::io::Error) -> Error {
     Error::new(ErrorKind::Storage, format!("{what}: {error}"))
 }
 
-fn etag_of(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    format!(
-        "\"{}\"",
-        digest[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
-}
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 impl ObjectStore for FsStore {
     fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {

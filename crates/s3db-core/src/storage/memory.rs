@@ -7,14 +7,11 @@ use super::{
 use crate::error::{Error, ErrorKind, Result};
 use futures::future::{ready, BoxFuture, FutureExt};
 use parking_lot::RwLock;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// ETag of an empty body, as S3 reports it (MD5 of nothing).
-const EMPTY_ETAG: &str = "\"d41d8cd98f00b204e9800998ecf8427e\"";
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 
 #[derive(Default)]
@@ -138,7 +135,7 @@ impl MemoryStore {
     }
 
     fn put_now(&self, request: PutRequest) -> PutOutcome {
-        let etag = etag_of(&request.body);
+        let etag = super::etag_of(&request.body);
         let object = Arc::new(StoredObject {
             head: ObjectHead {
                 metadata: lower_case_names(request.metadata),
@@ -148,7 +145,7 @@ impl MemoryStore {
                         .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string()),
                 ),
                 content_length: request.body.len() as u64,
-                last_modified_ms: now_ms(),
+                last_modified_ms: crate::clock::now_ms(),
                 etag: etag.clone(),
             },
             body: request.body,
@@ -179,7 +176,7 @@ impl MemoryStore {
         if let Some(content_type) = content_type {
             head.content_type = Some(content_type);
         }
-        head.last_modified_ms = now_ms();
+        head.last_modified_ms = crate::clock::now_ms();
         objects.insert(
             to.to_string(),
             Arc::new(StoredObject {
@@ -270,21 +267,7 @@ fn lower_case_names(metadata: Metadata) -> Metadata {
         .collect()
 }
 
-fn etag_of(body: &[u8]) -> String {
-    if body.is_empty() {
-        return EMPTY_ETAG.to_string();
-    }
-    let digest = Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
-}
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 #[cfg(test)]
 mod tests {

@@ -374,6 +374,13 @@ mod tests {
     }
 
     #[test]
+    fn behaves_like_every_object_store() {
+        let (s, dir) = store();
+        crate::storage::conformance::check_all(&s);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn round_trips_objects_and_lower_cases_metadata_names() {
         let (s, dir) = store();
         put(&s, "resource=u/data/id=with space", b"hello");
@@ -426,62 +433,4 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
-    #[test]
-    fn conditional_put_refuses_existing_keys() {
-        let (s, dir) = store();
-        let request = PutRequest {
-            key: "k".into(),
-            if_absent: true,
-            ..Default::default()
-        };
-        assert!(matches!(
-            block_on(s.put(request.clone())).unwrap(),
-            PutOutcome::Written { .. }
-        ));
-        assert_eq!(block_on(s.put(request)).unwrap(), PutOutcome::Conflict);
-        fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn lists_in_key_order_with_pages() {
-        let (s, dir) = store();
-        for i in (0..25).rev() {
-            put(&s, &format!("p/x/id={i:02}"), b"");
-        }
-        put(&s, "p/y", b"");
-        put(&s, "q", b"");
-        let all = block_on(crate::storage::list_all(&s, "p/x/")).unwrap();
-        assert_eq!(all.len(), 25);
-        assert!(all.windows(2).all(|w| w[0] < w[1]));
-        let first = block_on(s.list(ListRequest {
-            prefix: "p/".into(),
-            continuation_token: None,
-            max_keys: 10,
-        }))
-        .unwrap();
-        assert_eq!(first.keys.len(), 10);
-        assert_eq!(first.next_token.as_deref(), Some("p/x/id=09"));
-        assert_eq!(
-            block_on(crate::storage::list_all(&s, "p/x/id=1"))
-                .unwrap()
-                .len(),
-            10
-        );
-        fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn deletes_and_copies() {
-        let (s, dir) = store();
-        put(&s, "a", b"1");
-        assert!(block_on(s.copy("a", "b", None, None)).unwrap());
-        assert_eq!(
-            block_on(s.delete_many(vec!["a".into(), "b".into(), "c".into()])).unwrap(),
-            2
-        );
-        assert!(block_on(crate::storage::list_all(&s, ""))
-            .unwrap()
-            .is_empty());
-        fs::remove_dir_all(dir).unwrap();
-    }
 }

@@ -283,67 +283,8 @@ mod tests {
     }
 
     #[test]
-    fn metadata_names_come_back_lower_cased() {
-        let store = MemoryStore::new();
-        let request = PutRequest {
-            key: "k".into(),
-            metadata: vec![("_pluginMap".into(), "x".into())],
-            ..Default::default()
-        };
-        block_on(store.put(request)).unwrap();
-        let head = block_on(store.head("k")).unwrap().unwrap();
-        assert_eq!(
-            head.metadata,
-            vec![("_pluginmap".to_string(), "x".to_string())]
-        );
-        assert_eq!(head.content_type.as_deref(), Some(DEFAULT_CONTENT_TYPE));
-    }
-
-    #[test]
-    fn conditional_put_refuses_to_overwrite() {
-        let store = MemoryStore::new();
-        let request = PutRequest {
-            key: "k".into(),
-            if_absent: true,
-            ..Default::default()
-        };
-        assert!(matches!(
-            block_on(store.put(request.clone())).unwrap(),
-            PutOutcome::Written { .. }
-        ));
-        assert_eq!(block_on(store.put(request)).unwrap(), PutOutcome::Conflict);
-    }
-
-    #[test]
-    fn listing_pages_through_a_prefix_in_key_order() {
-        let store = MemoryStore::new();
-        for i in 0..25 {
-            put(&store, &format!("p/{i:02}"));
-        }
-        put(&store, "a");
-        put(&store, "q/0");
-        let mut all = Vec::new();
-        let mut token = None;
-        loop {
-            let page = block_on(store.list(ListRequest {
-                prefix: "p/".into(),
-                continuation_token: token.clone(),
-                max_keys: 10,
-            }))
-            .unwrap();
-            assert!(page.keys.len() <= 10);
-            all.extend(page.keys);
-            match page.next_token {
-                Some(t) => token = Some(t),
-                None => break,
-            }
-        }
-        assert_eq!(all.len(), 25);
-        assert!(all.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(
-            block_on(crate::storage::list_all(&store, "p/")).unwrap(),
-            all
-        );
+    fn behaves_like_every_object_store() {
+        crate::storage::conformance::check_all(&MemoryStore::new());
     }
 
     #[test]
@@ -385,26 +326,4 @@ mod tests {
         assert!(store.is_empty());
     }
 
-    #[test]
-    fn delete_many_counts_existing_keys() {
-        let store = MemoryStore::new();
-        put(&store, "a");
-        put(&store, "b");
-        let removed =
-            block_on(store.delete_many(vec!["a".into(), "b".into(), "c".into()])).unwrap();
-        assert_eq!(removed, 2);
-        assert!(store.is_empty());
-    }
-
-    #[test]
-    fn copy_replaces_metadata_when_asked() {
-        let store = MemoryStore::new();
-        put(&store, "a");
-        assert!(
-            block_on(store.copy("a", "b", Some(vec![("X".into(), "1".into())]), None)).unwrap()
-        );
-        assert!(!block_on(store.copy("missing", "c", None, None)).unwrap());
-        let head = block_on(store.head("b")).unwrap().unwrap();
-        assert_eq!(head.metadata, vec![("x".to_string(), "1".to_string())]);
-    }
 }

@@ -1,6 +1,8 @@
 //! One object-store trait shaped like an S3 client, with one implementation per backend.
 //! Keys here are absolute keys inside the bucket; the database key prefix is applied above.
 
+#[cfg(test)]
+mod conformance;
 pub mod counted;
 pub mod fs;
 pub mod intercept;

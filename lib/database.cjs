@@ -317,9 +317,7 @@ class Database extends EventEmitter {
   async getResource(name) {
     const resource = this.resources[name];
     if (!resource) {
-      throw new ResourceNotFound({
-        message: `Resource not found: ${name} [bucket:${this.bucket}]`, bucket: this.bucket, resourceName: name,
-      });
+      throw new ResourceNotFound({ bucket: String(this.bucket), resourceName: String(name), id: String(name) });
     }
     return resource;
   }

@@ -13,13 +13,17 @@ const { Plugin, PluginObject } = require('./plugins/plugin.cjs');
 const { CachePlugin, Cache, MemoryCache, S3Cache } = require('./plugins/cache.cjs');
 const { CostsPlugin } = require('./plugins/costs.cjs');
 
-const AVAILABLE_BEHAVIORS = ['user-managed', 'enforce-limits', 'truncate-data', 'body-overflow', 'body-only'];
-const DEFAULT_BEHAVIOR = 'user-managed';
+const helpers = require('./helpers.cjs');
+const { Schema } = require('./schema.cjs');
+const { Validator } = require('./validator.cjs');
+const { behaviors, getBehavior, AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR } = require('./behaviors.cjs');
 
 module.exports = {
   S3db,
   Database,
   Resource,
+  Schema,
+  Validator,
   MemoryClient,
   FileSystemClient,
   S3Client,
@@ -27,8 +31,11 @@ module.exports = {
   ConnectionString,
   S3_DEFAULT_REGION,
   S3_DEFAULT_ENDPOINT,
+  behaviors,
+  getBehavior,
   AVAILABLE_BEHAVIORS,
   DEFAULT_BEHAVIOR,
+  ...helpers,
   ResourceReader: streams.ResourceReader,
   ResourceWriter: streams.ResourceWriter,
   ResourceIdsReader: streams.ResourceIdsReader,

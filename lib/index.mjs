@@ -3,7 +3,11 @@ import cjs from './index.cjs';
 
 export const {
   S3db, Database, Resource, MemoryClient, FileSystemClient, S3Client, Client, ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT,
-  AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR, ResourceReader, ResourceWriter, ResourceIdsReader,
+  Schema, Validator, behaviors, getBehavior, AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR,
+  encode, decode, encodeDecimal, decodeDecimal, encodeFixedPoint, decodeFixedPoint, encodeFixedPointBatch,
+  decodeFixedPointBatch, encrypt, decrypt, sha256, md5, idGenerator, passwordGenerator, calculateUTF8Bytes,
+  clearUTF8Memory, calculateAttributeNamesSize, calculateAttributeSizes, transformValue, calculateTotalSize,
+  getSizeBreakdown, calculateSystemOverhead, calculateEffectiveLimit, tryFn, tryFnSync, ResourceReader, ResourceWriter, ResourceIdsReader,
   ResourceIdsPageReader, streamToString, Plugin, PluginObject, CachePlugin, CostsPlugin, Cache, MemoryCache,
   S3Cache, ErrorMap, fromNative, mapAwsError,
   BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,

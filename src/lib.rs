@@ -6,6 +6,8 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod database;
+mod helpers;
+mod schema;
 mod errors;
 mod objects;
 mod store;

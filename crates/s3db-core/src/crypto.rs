@@ -46,6 +46,63 @@ static WRITE_KEYS: Lazy<Mutex<HashMap<String, (Salt, DerivedKey)>>> =
 static READ_KEYS: Lazy<Mutex<HashMap<(String, Salt), DerivedKey>>> =
     Lazy::new(|| Mutex::new(HashMap::new()));
 
+/// Runs `work` on the blocking pool when it may run PBKDF2 (first use of a key), inline otherwise.
+/// Outside a tokio runtime (plain executors, tests) the work runs inline.
+pub async fn maybe_blocking<T: Send + 'static>(blocking: bool, work: impl FnOnce() -> T + Send + 'static) -> crate::error::Result<T> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if blocking => runtime
+            .spawn_blocking(work)
+            .await
+            .map_err(|e| crate::error::Error::internal(format!("key derivation task failed: {e}"))),
+        _ => Ok(work()),
+    }
+}
+
+/// `encrypt(content, passphrase)` as s3db.js exports it; PBKDF2 runs off the calling thread.
+pub async fn encrypt_text(passphrase: String, plaintext: String) -> crate::error::Result<String> {
+    let blocking = !write_key_ready(&passphrase);
+    maybe_blocking(blocking, move || encrypt(&passphrase, &plaintext)).await
+}
+
+/// `decrypt(stored, passphrase)`; a malformed value or a wrong passphrase is a `CryptoError`.
+pub async fn decrypt_text(passphrase: String, stored: String) -> crate::error::Result<String> {
+    use crate::error::{Error, ErrorKind};
+    let blocking = !read_key_ready(&passphrase, &stored);
+    maybe_blocking(blocking, move || decrypt(&passphrase, &stored)).await?.map_err(|e| {
+        let why = match e {
+            CryptoError::Malformed => "the value is not an s3db ciphertext",
+            CryptoError::WrongKey => "wrong passphrase or corrupted value",
+        };
+        Error::new(ErrorKind::Crypto, format!("Decryption failed: {why}"))
+    })
+}
+
+/// Lower-case hex SHA-256 of `data` (the `sha256` helper).
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&Sha256::digest(data))
+}
+
+/// Lower-case hex MD5 of `data` (S3 ETags).
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::Digest;
+    hex(&md5::Md5::digest(data))
+}
+
+/// Base64 MD5 of `data` (the `md5` helper, as `Content-MD5` carries it).
+pub fn md5_base64(data: &[u8]) -> String {
+    use md5::Digest;
+    STANDARD.encode(md5::Md5::digest(data))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
 /// Encrypts with the process-wide write salt for this passphrase and a fresh random IV.
 /// Blocks for one PBKDF2 run the first time a passphrase is used; see [`write_key_ready`].
 pub fn encrypt(passphrase: &str, plaintext: &str) -> String {

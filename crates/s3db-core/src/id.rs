@@ -18,6 +18,15 @@ pub fn generate(size: usize) -> String {
     nanoid::nanoid!(size, &URL_ALPHABET)
 }
 
+/// Readable passwords: letters and digits without the look-alikes 0, O, 1, l and I.
+pub const PASSWORD_ALPHABET: &str = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+/// A random string of `size` characters drawn from `alphabet` (a non-empty character set).
+pub fn generate_from(alphabet: &str, size: usize) -> String {
+    let chars: Vec<char> = alphabet.chars().collect();
+    nanoid::nanoid!(size, &chars)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

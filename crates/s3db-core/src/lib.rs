@@ -9,6 +9,7 @@ pub mod codec;
 pub mod context;
 pub mod crypto;
 pub mod database;
+pub mod document_schema;
 pub mod encoding;
 pub mod error;
 pub mod id;
@@ -18,6 +19,7 @@ pub mod partition;
 pub mod plugin_storage;
 pub mod resource;
 pub mod schema;
+pub mod sizes;
 pub mod storage;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -20,6 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::partition::Partition;
 use crate::schema::{AttributeLayout, FieldKind};
 use crate::validator::{CompiledSchema, ValidatorOptions};
+pub(crate) use crate::crypto::maybe_blocking;
 use parking_lot::RwLock;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -158,17 +159,5 @@ impl Resource {
 
     fn record_key(&self, state: &ResourceState, id: &str) -> String {
         self.ctx.key(&crate::keys::record_key(&state.definition.name, id))
-    }
-}
-
-/// Runs `work` on the blocking pool when it may run PBKDF2 (first use of a key), inline otherwise.
-/// Outside a tokio runtime (plain executors, tests) the work runs inline.
-async fn maybe_blocking<T: Send + 'static>(blocking: bool, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(runtime) if blocking => runtime
-            .spawn_blocking(work)
-            .await
-            .map_err(|e| Error::internal(format!("key derivation task failed: {e}"))),
-        _ => Ok(work()),
     }
 }

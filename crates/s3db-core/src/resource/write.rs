@@ -330,10 +330,17 @@ async fn prepare(
     op: WriteOp,
     limit_id: Option<&str>,
 ) -> Result<Prepared> {
+    // s3db.js validates the document with its id, so rules declared on `id` hold.
+    data.insert("id".into(), Value::String(id));
     let issues = state.validator.validate(&mut data);
     if !issues.is_empty() {
         return Err(invalid_item(state, &issues));
     }
+    let id = match data.shift_remove("id") {
+        Some(Value::String(id)) => id,
+        Some(other) => codec::metadata_text(&other),
+        None => return Err(Error::validation("the validator removed the record id")),
+    };
     let behavior = state.definition.behavior;
     let limit_id = limit_id.filter(|_| behavior.counts_id_on_update());
     let limit = behavior::effective_limit(&state.version, state.definition.timestamps, limit_id);

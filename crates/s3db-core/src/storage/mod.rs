@@ -97,15 +97,9 @@ pub trait ObjectStore: Send + Sync {
     fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>>;
 }
 
-/// ETag the local stores give an object: the MD5 S3 reports for an empty body, otherwise a
-/// content hash (truncated SHA-256, as no MD5 is at hand).
+/// ETag the local stores give an object: its MD5 in hex, quoted, as S3 reports single-part uploads.
 pub(crate) fn etag_of(body: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    if body.is_empty() {
-        return "\"d41d8cd98f00b204e9800998ecf8427e\"".to_string();
-    }
-    let digest = Sha256::digest(body);
-    format!("\"{}\"", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!("\"{}\"", crate::crypto::md5_hex(body))
 }
 
 /// Lists every key under `prefix`, following continuation tokens.

@@ -209,6 +209,9 @@ const CLASSES = {
   NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem,
 };
 
+/** Classes constructed from one details object (`new NoSuchKey({bucket, key})`). */
+const DETAILS_ONLY = new Set([ResourceNotFound, NoSuchBucket, NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem, AnalyticsNotEnabledError]);
+
 /** Rebuilds the s3db error class from a native failure; other errors pass through. */
 function fromNative(error) {
   const text = error && typeof error.message === 'string' ? error.message : '';
@@ -226,7 +229,8 @@ function fromNative(error) {
 function fromPayload(payload) {
   const Class = CLASSES[payload.name] || UnknownError;
   const { name, ...details } = payload;
-  const built = Class === AnalyticsNotEnabledError ? new Class(details) : new Class(details.message, { ...details, [FROM_ENGINE]: true });
+  const trusted = { ...details, [FROM_ENGINE]: true };
+  const built = DETAILS_ONLY.has(Class) ? new Class(trusted) : new Class(details.message, trusted);
   if (built.message !== payload.message && payload.message) built.message = payload.message;
   if (payload.validation) built.errors = payload.validation;
   return built;

@@ -9,6 +9,7 @@ const { emptyHookTable, addResourceHook, runHooks } = require('./hooks.cjs');
 const { AsyncEventEmitter, isObserved, emitOperation, emitIfObserved } = require('./events.cjs');
 const { MIDDLEWARE_METHODS, useMiddleware, isWrapped } = require('./middleware.cjs');
 const { ResourceReader, ResourceWriter } = require('./streams.cjs');
+const { Schema } = require('./schema.cjs');
 
 const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
 /** A hook's replacement for a context object, or the context when it returned something else. */
@@ -27,6 +28,8 @@ function checkDocument(data, operation) {
   }
   return data;
 }
+
+const isNonEmptyObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
 
 function listOptions(options = {}) {
   if (options === null || typeof options !== 'object') return '{}';
@@ -60,15 +63,14 @@ class Resource extends AsyncEventEmitter {
     this.versioningEnabled = description.versioningEnabled;
     this.strictValidation = description.strictValidation;
     this.map = description.map;
-    this.schema = {
+    this.schema = new Schema({
       name: description.name,
       attributes: description.attributes,
-      map: description.map,
-      reversedMap: Object.fromEntries(Object.entries(description.map).map(([path, key]) => [key, path])),
-      pluginMap: {},
+      passphrase: this.passphrase,
       version: description.version,
-      options: { autoDecrypt: description.autoDecrypt, allNestedObjectsOptional: description.allNestedObjectsOptional, arraySeparator: '|' },
-    };
+      map: description.map,
+      options: { autoDecrypt: description.autoDecrypt, allNestedObjectsOptional: description.allNestedObjectsOptional },
+    });
     this.config = {
       cache: description.cache,
       hooks: this.hooks,
@@ -100,6 +102,7 @@ class Resource extends AsyncEventEmitter {
       }
     }
     if (typeof idGenerator === 'function') this.idGenerator = idGenerator;
+    this.idGeneratorType = typeof idGenerator === 'function' ? 'custom_function' : this.idSize;
     if (asyncEvents !== undefined) {
       this.config.asyncEvents = asyncEvents !== false;
       this.setAsyncMode(this.config.asyncEvents);
@@ -156,6 +159,75 @@ class Resource extends AsyncEventEmitter {
 
   getResourceKey(id) {
     return `resource=${this.name}/data/id=${id}`;
+  }
+
+  /**
+   * Validates `data` against the schema without writing: `{isValid, valid, errors, data, original}`.
+   * The id is left out unless `includeId`; `throwOnError` throws instead of returning errors.
+   */
+  async validate(data, { throwOnError = false, includeId = false, mutateOriginal = false } = {}) {
+    const original = structuredClone(data);
+    const candidate = mutateOriginal ? data : structuredClone(data);
+    if (!includeId && candidate && candidate.id !== undefined) delete candidate.id;
+    const result = { original, isValid: false, valid: false, errors: [], data: candidate };
+    let check;
+    try {
+      check = await this.schema.validate(candidate, { mutateOriginal: true });
+    } catch (error) {
+      if (throwOnError) throw error;
+      result.errors = [{ message: error.message, error }];
+      return result;
+    }
+    if (check === true) {
+      result.isValid = result.valid = true;
+      return result;
+    }
+    result.errors = check;
+    if (throwOnError) {
+      throw new ValidationError('Validation failed', { validationErrors: check, invalidData: data, resourceName: this.name });
+    }
+    return result;
+  }
+
+  /** Replaces the attribute definitions; partitions naming removed fields become orphaned. */
+  updateAttributes(newAttributes) {
+    const oldAttributes = this.attributes;
+    const description = JSON.parse(callSync(() => this._native.updateAttributes(toJson(newAttributes, 'attributes'))));
+    this._applyDescription(description);
+    this.attributes = newAttributes;
+    this.schema.attributes = newAttributes;
+    return { oldAttributes, newAttributes };
+  }
+
+  // ---- binary content (the record object's body)
+
+  async setContent({ id, buffer, contentType = 'application/octet-stream' } = {}) {
+    const key = checkId(id);
+    const bytes = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer ?? '');
+    await call(() => this._native.setContent(key, bytes, String(contentType)));
+    emitIfObserved(this, 'setContent', { id: key, contentType, contentLength: bytes.length });
+    const record = await this.get(key);
+    return { ...record, _hasContent: true, _contentLength: bytes.length, _mimeType: contentType };
+  }
+
+  /** `{buffer, contentType}`; both null when the record does not exist. */
+  async content(id) {
+    const key = checkId(id);
+    const reply = await parse(call(() => this._native.content(key)));
+    if (reply === null) return { buffer: null, contentType: null };
+    const buffer = Buffer.from(reply.body, 'base64');
+    emitIfObserved(this, 'content', key, buffer.length, reply.contentType);
+    return { buffer, contentType: reply.contentType ?? null };
+  }
+
+  async hasContent(id) {
+    return (await call(() => this._native.hasContent(checkId(id)))) === 'true';
+  }
+
+  async deleteContent(id) {
+    const key = checkId(id);
+    await call(() => this._native.deleteContent(key));
+    emitIfObserved(this, 'deleteContent', key);
   }
 
   getDefinitionHash() {
@@ -253,6 +325,8 @@ class Resource extends AsyncEventEmitter {
   }
 
   async patch(id, fields, options = {}) {
+    checkId(id);
+    if (!isNonEmptyObject(fields)) throw new ValidationError('fields must be a non-empty object', { operation: 'patch' });
     let context = { id, fields, options };
     if (this.hooks.beforePatch.length) context = contextFrom(await runHooks(this, 'beforePatch', context), context);
     const record = await this.update(id, context.fields);
@@ -261,6 +335,7 @@ class Resource extends AsyncEventEmitter {
 
   async replace(id, data, options = {}) {
     const key = checkId(id);
+    if (!isNonEmptyObject(data)) throw new ValidationError('fullData must be a non-empty object', { operation: 'replace' });
     let context = { id: key, fullData: checkDocument(data, 'replace'), options };
     if (this.hooks.beforeReplace.length) context = contextFrom(await runHooks(this, 'beforeReplace', context), context);
     const doc = checkDocument(context.fullData, 'replace');

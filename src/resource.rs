@@ -175,6 +175,38 @@ impl NativeResource {
         run(env, async move { Ok(resource.exists(&id).await?.to_string()) })
     }
 
+    #[napi(catch_unwind)]
+    pub fn set_content<'env>(&self, env: &'env Env, id: String, bytes: Buffer, content_type: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        let bytes = bytes.to_vec();
+        run(env, async move { resource.set_content(&id, bytes, &content_type).await.map(|()| "null".into()) })
+    }
+
+    /// `{body: base64, contentType}`, or `null` when the record does not exist.
+    #[napi(catch_unwind)]
+    pub fn content<'env>(&self, env: &'env Env, id: String) -> Result<Reply<'env>> {
+        use base64::Engine as _;
+        let resource = self.inner.clone();
+        run(env, async move {
+            Ok(match resource.content(&id).await? {
+                Some(c) => to_json(&json!({"body": base64::engine::general_purpose::STANDARD.encode(&c.bytes), "contentType": c.content_type})),
+                None => "null".into(),
+            })
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn has_content<'env>(&self, env: &'env Env, id: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { Ok(resource.has_content(&id).await?.to_string()) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn delete_content<'env>(&self, env: &'env Env, id: String) -> Result<Reply<'env>> {
+        let resource = self.inner.clone();
+        run(env, async move { resource.delete_content(&id).await.map(|()| "null".into()) })
+    }
+
     /// `with_before` adds the previous record (`b`) for update events.
     #[napi(catch_unwind)]
     pub fn update<'env>(&self, env: &'env Env, id: String, patch: String, with_before: bool) -> Result<Reply<'env>> {
@@ -353,6 +385,14 @@ impl NativeResource {
     pub fn remove_orphaned_partitions(&self, dry_run: bool) -> Result<String> {
         let removed = self.inner.remove_orphaned_partitions(dry_run).map_err(errors::to_napi)?;
         Ok(to_json(&removed))
+    }
+
+    /// `updateAttributes(attributes)`; returns the new description.
+    #[napi(catch_unwind)]
+    pub fn update_attributes(&self, attributes: String) -> Result<String> {
+        let attributes = document(&attributes, "updateAttributes").map_err(errors::to_napi)?;
+        self.inner.update_attributes(attributes).map_err(errors::to_napi)?;
+        Ok(self.inner.state().describe().to_string())
     }
 
     /// `repairPartitions`: `{records, references, created, removed, unreadable}`.

@@ -36,6 +36,11 @@ pub struct ResourceDefinition {
     pub passphrase: Option<String>,
 }
 
+/// A whole number of characters above zero.
+fn positive_size(n: &serde_json::Number) -> Option<usize> {
+    n.as_u64().filter(|size| *size > 0).map(|size| size as usize)
+}
+
 const TIMESTAMP_ATTRIBUTE: &str = "string|optional";
 
 impl ResourceDefinition {
@@ -107,13 +112,28 @@ impl ResourceDefinition {
         };
         let (id_size, custom_id_generator) = match (get("idGenerator"), get("idSize")) {
             (Some(Value::String(s)), _) if s == "custom_function" => (DEFAULT_ID_SIZE, true),
-            (Some(Value::Number(n)), _) | (None, Some(Value::Number(n))) => match n.as_u64() {
-                Some(size) if size > 0 => (size as usize, false),
-                _ => {
-                    problems.push("Resource 'idSize' must be an integer greater than 0".into());
+            (Some(Value::Number(n)), _) => match positive_size(n) {
+                Some(size) => (size, false),
+                None => {
+                    problems.push("Resource 'idGenerator' size must be greater than 0".into());
                     (DEFAULT_ID_SIZE, false)
                 }
             },
+            (None, Some(Value::Number(n))) => match positive_size(n) {
+                Some(size) => (size, false),
+                None if n.as_f64().is_some_and(|f| f.fract() != 0.0) => {
+                    problems.push("Resource 'idSize' must be an integer".into());
+                    (DEFAULT_ID_SIZE, false)
+                }
+                None => {
+                    problems.push("Resource 'idSize' must be greater than 0".into());
+                    (DEFAULT_ID_SIZE, false)
+                }
+            },
+            (None, Some(_)) => {
+                problems.push("Resource 'idSize' must be an integer".into());
+                (DEFAULT_ID_SIZE, false)
+            }
             (None, None) => (DEFAULT_ID_SIZE, false),
             _ => {
                 problems.push("Resource 'idGenerator' must be a function or a number (size)".into());
@@ -247,7 +267,7 @@ impl ResourceDefinition {
         orphaned
     }
 
-    fn add_timestamp_fields(&mut self) {
+    pub(super) fn add_timestamp_fields(&mut self) {
         for field in ["createdAt", "updatedAt"] {
             self.attributes.entry(field).or_insert_with(|| json!(TIMESTAMP_ATTRIBUTE));
         }

@@ -1,5 +1,6 @@
 //! A resource (table): its current schema state and every record operation.
 
+mod content;
 mod definition;
 mod paging;
 mod partitions;
@@ -8,6 +9,7 @@ mod stored;
 mod transfer;
 mod write;
 
+pub use content::Content;
 pub use definition::ResourceDefinition;
 pub use paging::{IdPage, PageRequest, RecordPage};
 pub use partitions::PartitionRepair;

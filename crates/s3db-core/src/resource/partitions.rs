@@ -173,6 +173,20 @@ impl Resource {
         Ok(orphaned)
     }
 
+    /// `updateAttributes`: the resource validates and encodes with `attributes` from now on
+    /// (timestamp fields kept when the resource has timestamps). Partitions naming fields that
+    /// are gone stay, as orphaned partitions. The catalogue is written by `uploadMetadataFile`.
+    pub fn update_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
+        let state = self.state();
+        let mut definition = state.definition.clone();
+        definition.attributes = attributes;
+        if definition.timestamps {
+            definition.add_timestamp_fields();
+        }
+        self.replace_state(state.redefined(definition)?);
+        Ok(())
+    }
+
     /// Rebuilds the partition references from the records: writes the missing ones and removes
     /// those no record calls for. Meant for quiet times: a record deleted while it runs may get
     /// its references back.

@@ -2,11 +2,12 @@
 // MemoryClient: an in-process S3 bucket. Each instance has its own storage (as in s3db.js 12.4);
 // `memory://<bucket>` connection strings share one store per bucket name within the process.
 
-const { native } = require('./native.cjs');
+const { native, callSync } = require('./native.cjs');
 const { StoreClient } = require('./store-client.cjs');
 const { S3dbError } = require('./errors.cjs');
 
 let nextId = 1;
+const SNAPSHOT_HANDLE = Symbol('s3db.snapshotHandle');
 
 function formatBytes(bytes) {
   const units = ['B', 'KB', 'MB', 'GB'];
@@ -45,28 +46,46 @@ class MemoryClient extends StoreClient {
     return this.storage.keys();
   }
 
-  /** A point-in-time copy for `restore()`; later writes do not change it. */
+  /**
+   * A point-in-time copy: `{timestamp, bucket, keyPrefix, objectCount, objects}`. `objects`
+   * (`{key: {metadata, contentType, etag, body (base64), …}}`) is plain JSON, built when first read;
+   * `restore()` takes the snapshot or that JSON back.
+   */
   snapshot() {
     const handle = this.storage.snapshot();
-    return { timestamp: new Date().toISOString(), bucket: this.bucket, keyPrefix: this.keyPrefix, objectCount: handle.objectCount, handle };
+    const timestamp = new Date().toISOString();
+    const snapshot = { timestamp, bucket: this.bucket, keyPrefix: this.keyPrefix, objectCount: handle.objectCount };
+    let objects;
+    Object.defineProperty(snapshot, 'objects', {
+      enumerable: true,
+      get: () => {
+        objects ??= JSON.parse(handle.toJson(this.bucket, this.keyPrefix, timestamp)).objects;
+        return objects;
+      },
+    });
+    Object.defineProperty(snapshot, SNAPSHOT_HANDLE, { value: handle });
+    return snapshot;
   }
 
   restore(snapshot) {
-    if (!snapshot || !(snapshot.handle instanceof native.NativeSnapshot)) {
-      throw new S3dbError({ message: 'restore() expects a snapshot returned by snapshot()' });
+    if (snapshot && snapshot[SNAPSHOT_HANDLE] instanceof native.NativeSnapshot) {
+      this.storage.restore(snapshot[SNAPSHOT_HANDLE]);
+    } else if (snapshot && snapshot.objects !== null && typeof snapshot.objects === 'object') {
+      callSync(() => this.storage.restoreJson(JSON.stringify({ objects: snapshot.objects })));
+    } else {
+      throw new S3dbError('Invalid snapshot format: expected what snapshot() returns', { operation: 'restore' });
     }
-    this.storage.restore(snapshot.handle);
   }
 
   async saveToDisk(path = this.persistPath) {
-    if (!path) throw new S3dbError({ message: 'saveToDisk() needs a path (or persistPath)' });
-    this.storage.saveToDisk(path, this.bucket, new Date().toISOString());
+    if (!path) throw new S3dbError('No persist path: pass a path or create the client with persistPath', { operation: 'saveToDisk' });
+    callSync(() => this.storage.saveToDisk(path, this.bucket, new Date().toISOString()));
     return path;
   }
 
   async loadFromDisk(path = this.persistPath) {
-    if (!path) throw new S3dbError({ message: 'loadFromDisk() needs a path (or persistPath)' });
-    const objectCount = this.storage.loadFromDisk(path);
+    if (!path) throw new S3dbError('No persist path: pass a path or create the client with persistPath', { operation: 'loadFromDisk' });
+    const objectCount = callSync(() => this.storage.loadFromDisk(path));
     return { objectCount, path };
   }
 
@@ -81,7 +100,7 @@ class MemoryClient extends StoreClient {
     if (!this.persistPath) return false;
     const writes = this._writeCount();
     if (writes === this._savedAtWrites) return false;
-    this.storage.saveToDisk(this.persistPath, this.bucket, new Date().toISOString());
+    callSync(() => this.storage.saveToDisk(this.persistPath, this.bucket, new Date().toISOString()));
     this._savedAtWrites = writes;
     return true;
   }
@@ -96,6 +115,11 @@ class MemoryClient extends StoreClient {
    * exits. (Writes go straight from the engine to the store, so changes are noticed by polling
    * the write counters; the timer does not keep the process alive.)
    */
+  /** Writes through the client API are saved before their call resolves (s3db.js does the same). */
+  _afterWrite() {
+    if (this.autoPersist) this.flush();
+  }
+
   _watchForPersistence() {
     this._savedAtWrites = this._writeCount();
     this._persistTimer = setInterval(() => this.flush(), 250);

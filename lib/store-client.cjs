@@ -3,12 +3,23 @@
 // `keyPrefix`, SDK-shaped responses) with s3db.js's client events, and request counting.
 
 const { EventEmitter } = require('node:events');
+const { Readable } = require('node:stream');
 const { call } = require('./native.cjs');
-const { fromNative, NoSuchKey } = require('./errors.cjs');
+const { fromNative, NoSuchKey, UnknownError } = require('./errors.cjs');
 const { installCosts } = require('./costs.cjs');
 const { exportBackup, importBackup } = require('./backup.cjs');
 
 const parse = async (reply) => JSON.parse(await reply);
+const WRITE_COMMANDS = new Set(['PutObjectCommand', 'CopyObjectCommand', 'DeleteObjectCommand', 'DeleteObjectsCommand']);
+
+/** A GetObject body as the AWS SDK gives it: a Readable with `transformTo*` helpers. */
+function sdkBody(bytes) {
+  const body = Readable.from([bytes]);
+  body.transformToByteArray = async () => new Uint8Array(bytes);
+  body.transformToString = async (encoding = 'utf8') => bytes.toString(encoding);
+  body.buffer = bytes;
+  return body;
+}
 
 class StoreClient extends EventEmitter {
   /** `storage` is the NativeStore; `config` the client's `{bucket, keyPrefix, …}`. */
@@ -28,6 +39,7 @@ class StoreClient extends EventEmitter {
     this.emit('command.request', name, input);
     try {
       const response = await run();
+      if (WRITE_COMMANDS.has(name) && this._afterWrite) this._afterWrite();
       this.emit('command.response', name, response, input);
       this.emit(eventName, null, input);
       return response;
@@ -43,21 +55,17 @@ class StoreClient extends EventEmitter {
     return JSON.parse(this.storage.requestCounts());
   }
 
-  async putObject({ key, metadata = {}, body, contentType, ifNoneMatch } = {}) {
-    const buffer = body === undefined || body === null ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  async putObject({ key, metadata = {}, body, contentType, ifNoneMatch, ifMatch } = {}) {
+    const buffer = body === undefined || body === null ? undefined
+      : Buffer.isBuffer(body) ? body : body instanceof Uint8Array ? Buffer.from(body) : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     return this._command('PutObjectCommand', 'putObject', { key, metadata, contentType }, () =>
-      parse(call(() => this.storage.putObject(key, JSON.stringify(metadata), buffer, contentType, ifNoneMatch === '*'))));
+      parse(call(() => this.storage.putObject(key, JSON.stringify(metadata), buffer, contentType, ifNoneMatch === '*', ifMatch ?? undefined))));
   }
 
   async getObject(key) {
     return this._command('GetObjectCommand', 'getObject', { key }, async () => {
       const response = await parse(call(() => this.storage.getObject(key)));
-      const bytes = Buffer.from(response.Body, 'base64');
-      response.Body = {
-        transformToByteArray: async () => new Uint8Array(bytes),
-        transformToString: async (encoding = 'utf8') => bytes.toString(encoding),
-        buffer: bytes,
-      };
+      response.Body = sdkBody(Buffer.from(response.Body, 'base64'));
       response.LastModified = new Date(response.LastModified);
       return response;
     });
@@ -96,9 +104,92 @@ class StoreClient extends EventEmitter {
       parse(call(() => this.storage.deleteObjects(JSON.stringify(keys)))));
   }
 
-  async listObjects({ prefix, maxKeys, continuationToken } = {}) {
-    return this._command('ListObjectsV2Command', 'listObjects', { prefix, maxKeys, continuationToken }, () =>
+  /** One listing page; with `delimiter`, keys below it are rolled up into `CommonPrefixes`. */
+  async listObjects({ prefix, maxKeys, continuationToken, delimiter } = {}) {
+    const page = await this._command('ListObjectsV2Command', 'listObjects', { prefix, maxKeys, continuationToken, delimiter }, () =>
       parse(call(() => this.storage.listObjects(prefix, continuationToken, maxKeys))));
+    return delimiter ? this._rollUp(page, prefix || '', delimiter) : page;
+  }
+
+  _rollUp(page, prefix, delimiter) {
+    const common = new Set();
+    const contents = [];
+    for (const entry of page.Contents) {
+      const rest = this._relative(entry.Key).slice(prefix.length);
+      const cut = rest.indexOf(delimiter);
+      if (cut < 0) contents.push(entry);
+      else common.add(prefix + rest.slice(0, cut + delimiter.length));
+    }
+    return { ...page, Contents: contents, CommonPrefixes: [...common].map((Prefix) => ({ Prefix })), Delimiter: delimiter };
+  }
+
+  /** Keys `offset` to `offset + amount` under `prefix` (relative to `keyPrefix`). */
+  async getKeysPage({ prefix, offset = 0, amount = 100 } = {}) {
+    const keys = await this.getAllKeys({ prefix });
+    return keys.slice(offset, offset + amount);
+  }
+
+  /** The key to continue a listing from after skipping `offset` keys, or null past the end. */
+  async getContinuationTokenAfterOffset({ prefix, offset = 1000 } = {}) {
+    if (offset === 0) return null;
+    const keys = await this.getAllKeys({ prefix });
+    return offset <= keys.length ? keys[offset - 1] : null;
+  }
+
+  async moveObject({ from, to }) {
+    await this.copyObject({ from, to, metadataDirective: 'COPY' });
+    await this.deleteObject(from);
+    return true;
+  }
+
+  /** Moves every key under `prefixFrom` to `prefixTo`; rejects when any move failed (after trying all). */
+  async moveAllObjects({ prefixFrom, prefixTo }) {
+    const keys = await this.getAllKeys({ prefix: prefixFrom });
+    const results = [];
+    const errors = [];
+    for (const key of keys) {
+      const to = prefixTo + key.slice(prefixFrom.length);
+      try {
+        await this.moveObject({ from: key, to });
+        results.push(to);
+      } catch (error) {
+        errors.push({ message: error.message, raw: error, key });
+      }
+    }
+    this.emit('moveAllObjects', { results, errors });
+    if (errors.length) throw new UnknownError('Some objects could not be moved', { bucket: this.bucket, operation: 'moveAllObjects', prefixFrom, prefixTo, errors });
+    return results;
+  }
+
+  /** Runs an AWS SDK command object (`new PutObjectCommand({...})`) against this store. */
+  async sendCommand(command) {
+    const name = command && command.constructor && command.constructor.name;
+    const input = (command && command.input) || {};
+    switch (name) {
+      case 'PutObjectCommand':
+        return this.putObject({ key: input.Key, metadata: input.Metadata, body: input.Body, contentType: input.ContentType, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch });
+      case 'GetObjectCommand':
+        return this.getObject(input.Key);
+      case 'HeadObjectCommand':
+        return this.headObject(input.Key);
+      case 'CopyObjectCommand':
+        return this.copyObject({ from: this._copySourceKey(input.CopySource), to: input.Key, metadataDirective: input.MetadataDirective, metadata: input.MetadataDirective === 'REPLACE' ? input.Metadata : undefined, contentType: input.ContentType });
+      case 'DeleteObjectCommand':
+        return this.deleteObject(input.Key);
+      case 'DeleteObjectsCommand':
+        return this.deleteObjects(((input.Delete && input.Delete.Objects) || []).map((o) => o.Key));
+      case 'ListObjectsV2Command':
+        return this.listObjects({ prefix: input.Prefix, maxKeys: input.MaxKeys, continuationToken: input.ContinuationToken, delimiter: input.Delimiter });
+      default:
+        throw new UnknownError(`Unsupported command: ${name}`, { bucket: this.bucket, commandName: name });
+    }
+  }
+
+  /** The key of a `CopySource` (`bucket/keyPrefix/key`, percent-encoded) relative to `keyPrefix`. */
+  _copySourceKey(source) {
+    const text = decodeURIComponent(String(source || '')).replace(/^\//, '');
+    const inBucket = text.startsWith(`${this.bucket}/`) ? text.slice(this.bucket.length + 1) : text;
+    return this._relative(inBucket);
   }
 
   /** Every key under `prefix`, relative to `keyPrefix`. */
@@ -119,7 +210,11 @@ class StoreClient extends EventEmitter {
 
   async deleteAll({ prefix } = {}) {
     const keys = await this.getAllKeys({ prefix });
-    for (let i = 0; i < keys.length; i += 1000) await this.deleteObjects(keys.slice(i, i + 1000));
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      await this.deleteObjects(batch);
+      this.emit('deleteAll', { prefix, batch: batch.length, total: i + batch.length });
+    }
     this.emit('deleteAllComplete', { prefix, totalDeleted: keys.length });
     return keys.length;
   }

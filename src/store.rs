@@ -60,6 +60,8 @@ impl Counter {
 impl NativeStore {
     fn wrapped(store: Arc<dyn ObjectStore>, memory: Option<Arc<MemoryStore>>, key_prefix: String) -> Self {
         let counted = Arc::new(Counted::new(store));
+        // `app/data/` and `app/data` name the same place.
+        let key_prefix = key_prefix.trim_matches('/').to_string();
         Self { store: counted.clone(), counter: Counter::Wrapped(counted), memory, key_prefix }
     }
 
@@ -83,6 +85,12 @@ impl NativeSnapshot {
     #[napi(getter)]
     pub fn object_count(&self) -> u32 {
         self.snapshot.len() as u32
+    }
+
+    /// The snapshot as plain JSON (bodies in base64), for `snapshot().objects`.
+    #[napi(catch_unwind)]
+    pub fn to_json(&self, bucket: String, key_prefix: String, taken_at: String) -> String {
+        persist::to_json(&self.snapshot, &bucket, &key_prefix, &taken_at).to_string()
     }
 }
 
@@ -181,7 +189,7 @@ impl NativeStore {
     pub fn s3(config: String) -> Result<Self> {
         let options: Value = serde_json::from_str(&config).map_err(|e| errors::to_napi(errors::bad_json("S3 options", e)))?;
         let config = S3Config::from_json(&options).map_err(errors::to_napi)?;
-        let key_prefix = options.get("keyPrefix").and_then(Value::as_str).unwrap_or_default().to_string();
+        let key_prefix = options.get("keyPrefix").and_then(Value::as_str).unwrap_or_default().trim_matches('/').to_string();
         let s3 = Arc::new(S3Store::new(config));
         let store: Arc<dyn ObjectStore> = s3.clone();
         Ok(Self { store, counter: Counter::S3(s3), memory: None, key_prefix })
@@ -231,6 +239,17 @@ impl NativeStore {
             .ok_or_else(|| memory_only("restore()"))?;
         memory.restore(&snapshot.snapshot);
         Ok(())
+    }
+
+    /// Replaces the store's content with a snapshot given as JSON (`{objects: {...}}`).
+    #[napi(catch_unwind)]
+    pub fn restore_json(&self, snapshot: String) -> Result<u32> {
+        let memory = self.memory.as_ref().ok_or_else(|| memory_only("restore()"))?;
+        let document: Value = serde_json::from_str(&snapshot)
+            .map_err(|e| errors::to_napi(Error::new(ErrorKind::Storage, format!("Invalid snapshot format: {e}"))))?;
+        let snapshot = persist::from_json(&document, "the snapshot").map_err(errors::to_napi)?;
+        memory.restore(&snapshot);
+        Ok(snapshot.len() as u32)
     }
 
     /// Removes every object under the client's key prefix (the whole store when it has none).
@@ -298,6 +317,7 @@ impl NativeStore {
         body: Option<Buffer>,
         content_type: Option<String>,
         if_none_match: Option<bool>,
+        if_match: Option<String>,
     ) -> Result<Reply<'env>> {
         let store = self.store.clone();
         let key = self.key(&key);
@@ -311,14 +331,17 @@ impl NativeStore {
                 content_type,
                 if_absent: if_none_match.unwrap_or(false),
                 fresh_random_key: false,
+                if_match: if_match.clone(),
             };
             match store.put(request).await? {
                 PutOutcome::Written { etag } => Ok(json!({"ETag": etag}).to_string()),
-                PutOutcome::Conflict => Err(Error::new(
-                    ErrorKind::Storage,
-                    format!("PreconditionFailed: {key} already exists"),
-                )
-                .with("code", "PreconditionFailed")),
+                PutOutcome::Conflict => {
+                    let why = match &if_match {
+                        Some(etag) => format!("Precondition failed: {key} is not at ETag {etag}"),
+                        None => format!("Precondition failed: {key} already exists"),
+                    };
+                    Err(Error::new(ErrorKind::Storage, why).with("code", "PreconditionFailed").with("statusCode", 412))
+                }
             }
         })
     }

@@ -69,7 +69,7 @@ impl Resource {
     }
 
     async fn put_content(&self, key: String, metadata: Metadata, body: Vec<u8>, content_type: Option<String>) -> Result<()> {
-        let request = PutRequest { key, metadata, body, content_type, if_absent: false, fresh_random_key: false };
+        let request = PutRequest { key, metadata, body, content_type, ..Default::default() };
         self.ctx.store.put(request).await.map(|_| ())
     }
 }

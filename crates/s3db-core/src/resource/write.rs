@@ -208,6 +208,7 @@ impl Resource {
             content_type: encoded.content_type,
             if_absent: create.is_some(),
             fresh_random_key: create.is_some_and(|c| c.random_id),
+            if_match: None,
         };
         match self.ctx.store.put(request).await? {
             PutOutcome::Written { etag } => Ok(etag),

@@ -11,6 +11,7 @@ fn put(store: &dyn ObjectStore, key: &str) {
 pub fn check_all(store: &dyn ObjectStore) {
     metadata_names_come_back_lower_cased(store);
     conditional_put_refuses_existing_keys(store);
+    if_match_writes_only_over_the_named_etag(store);
     copy_replaces_metadata_when_asked(store);
     delete_many_counts_existing_keys(store);
     listing_pages_through_a_prefix_in_key_order(store);
@@ -31,6 +32,20 @@ fn conditional_put_refuses_existing_keys(store: &dyn ObjectStore) {
     assert!(matches!(block_on(store.put(request.clone())).unwrap(), PutOutcome::Written { .. }));
     assert_eq!(block_on(store.put(request)).unwrap(), PutOutcome::Conflict);
     block_on(store.delete("k")).unwrap();
+}
+
+fn if_match_writes_only_over_the_named_etag(store: &dyn ObjectStore) {
+    let missing = PutRequest { key: "e".into(), if_match: Some("\"0\"".into()), ..Default::default() };
+    assert_eq!(block_on(store.put(missing)).unwrap(), PutOutcome::Conflict);
+    let PutOutcome::Written { etag } = block_on(store.put(PutRequest { key: "e".into(), body: b"one".to_vec(), ..Default::default() })).unwrap() else {
+        panic!("plain put refused")
+    };
+    let stale = PutRequest { key: "e".into(), body: b"two".to_vec(), if_match: Some("\"stale\"".into()), ..Default::default() };
+    assert_eq!(block_on(store.put(stale)).unwrap(), PutOutcome::Conflict);
+    let fresh = PutRequest { key: "e".into(), body: b"two".to_vec(), if_match: Some(etag.trim_matches('"').to_string()), ..Default::default() };
+    assert!(matches!(block_on(store.put(fresh)).unwrap(), PutOutcome::Written { .. }));
+    assert_eq!(block_on(store.get("e")).unwrap().unwrap().body, b"two");
+    block_on(store.delete("e")).unwrap();
 }
 
 fn copy_replaces_metadata_when_asked(store: &dyn ObjectStore) {

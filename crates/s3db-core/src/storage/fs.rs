@@ -74,6 +74,19 @@ impl FsStore {
             "lastModified": crate::clock::now_ms(),
             "etag": etag,
         });
+        // Conditional writers serialise on the directory's lock file (across processes too),
+        // so the ETag they compare is still current when their rename lands.
+        let _held = match &request.if_match {
+            Some(expected) => {
+                let lock = lock_directory(dir)?;
+                let current = self.read_now(&request.key)?;
+                if !current.is_some_and(|object| super::same_etag(&object.head.etag, expected)) {
+                    return Ok(PutOutcome::Conflict);
+                }
+                Some(lock)
+            }
+            None => None,
+        };
         let temp = dir.join(format!(
             ".tmp-{}-{}",
             std::process::id(),
@@ -433,4 +446,16 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
+}
+
+/// An exclusive lock on `dir`'s lock file, released when the file is dropped.
+fn lock_directory(dir: &Path) -> Result<fs::File> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".lock"))
+        .map_err(|e| io_error("cannot open lock file", e))?;
+    file.lock().map_err(|e| io_error("cannot lock directory", e))?;
+    Ok(file)
 }

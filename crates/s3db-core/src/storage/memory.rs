@@ -154,6 +154,11 @@ impl MemoryStore {
         if request.if_absent && objects.contains_key(&request.key) {
             return PutOutcome::Conflict;
         }
+        if let Some(expected) = &request.if_match {
+            if !objects.get(&request.key).is_some_and(|current| super::same_etag(&current.head.etag, expected)) {
+                return PutOutcome::Conflict;
+            }
+        }
         objects.insert(request.key, object);
         PutOutcome::Written { etag }
     }

@@ -28,6 +28,9 @@ pub struct PutRequest {
     pub content_type: Option<String>,
     /// Fail with `Conflict` instead of overwriting an existing object (S3 `If-None-Match: *`).
     pub if_absent: bool,
+    /// Write only when the stored object's ETag is this one (S3 `If-Match`); otherwise `Conflict`,
+    /// also when the object does not exist.
+    pub if_match: Option<String>,
     /// The key holds an id just drawn at random with enough entropy that it cannot exist yet:
     /// a store that cannot make `if_absent` atomic may skip its existence check for it.
     pub fresh_random_key: bool,
@@ -55,7 +58,7 @@ pub struct StoredObject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PutOutcome {
     Written { etag: String },
-    /// `if_absent` was set and the key exists.
+    /// `if_absent` was set and the key exists, or `if_match` did not match.
     Conflict,
 }
 
@@ -100,6 +103,11 @@ pub trait ObjectStore: Send + Sync {
 /// ETag the local stores give an object: its MD5 in hex, quoted, as S3 reports single-part uploads.
 pub(crate) fn etag_of(body: &[u8]) -> String {
     format!("\"{}\"", crate::crypto::md5_hex(body))
+}
+
+/// True when two ETags name the same content (quotes are optional on either side).
+pub(crate) fn same_etag(a: &str, b: &str) -> bool {
+    a.trim_matches('"') == b.trim_matches('"')
 }
 
 /// Lists every key under `prefix`, following continuation tokens.

@@ -9,25 +9,18 @@ use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
-pub fn save(
-    snapshot: &Snapshot,
-    bucket: &str,
-    key_prefix: &str,
-    saved_at: &str,
-    path: &Path,
-) -> Result<()> {
+/// The snapshot as `{version, bucket, keyPrefix, savedAt, objectCount, objects: {key: {metadata,
+/// contentType, contentLength, lastModified, etag, body (base64)}}}`.
+pub fn to_json(snapshot: &Snapshot, bucket: &str, key_prefix: &str, saved_at: &str) -> Value {
     let objects: Map<String, Value> = snapshot
         .objects()
         .map(|(key, object)| {
-            let metadata: Map<String, Value> = object
-                .head
-                .metadata
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
+            let metadata: Map<String, Value> =
+                object.head.metadata.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
             let entry = json!({
                 "metadata": metadata,
                 "contentType": object.head.content_type,
+                "contentLength": object.head.content_length,
                 "lastModified": object.head.last_modified_ms,
                 "etag": object.head.etag,
                 "body": STANDARD.encode(&object.body),
@@ -35,73 +28,56 @@ pub fn save(
             (key.clone(), entry)
         })
         .collect();
-    let document = json!({"version": 1, "bucket": bucket, "keyPrefix": key_prefix, "savedAt": saved_at, "objects": objects});
+    json!({"version": 1, "bucket": bucket, "keyPrefix": key_prefix, "savedAt": saved_at, "objectCount": objects.len(), "objects": objects})
+}
+
+/// A snapshot from what [`to_json`] produced (or a file of it); `what` names the source in errors.
+pub fn from_json(document: &Value, what: &str) -> Result<Snapshot> {
+    let objects = document
+        .get("objects")
+        .and_then(Value::as_object)
+        .ok_or_else(|| Error::new(ErrorKind::Storage, format!("Invalid snapshot format: {what} has no objects")))?;
+    let mut loaded = Vec::with_capacity(objects.len());
+    for (key, entry) in objects {
+        let body = STANDARD
+            .decode(entry.get("body").and_then(Value::as_str).unwrap_or(""))
+            .map_err(|e| Error::new(ErrorKind::Storage, format!("Invalid snapshot format: object {key} in {what}: bad body: {e}")))?;
+        let metadata = entry
+            .get("metadata")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+            .unwrap_or_default();
+        let etag = match entry.get("etag").and_then(Value::as_str) {
+            Some(etag) => etag.to_string(),
+            None => super::etag_of(&body),
+        };
+        let head = ObjectHead {
+            metadata,
+            content_type: entry.get("contentType").and_then(Value::as_str).map(str::to_string),
+            content_length: body.len() as u64,
+            last_modified_ms: entry.get("lastModified").and_then(Value::as_i64).unwrap_or(0),
+            etag,
+        };
+        loaded.push((key.clone(), StoredObject { head, body }));
+    }
+    Ok(Snapshot::from_objects(loaded))
+}
+
+pub fn save(snapshot: &Snapshot, bucket: &str, key_prefix: &str, saved_at: &str, path: &Path) -> Result<()> {
+    let document = to_json(snapshot, bucket, key_prefix, saved_at);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| file_error("cannot create directory for", path, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| file_error("cannot create directory for", path, e))?;
     }
     let temp = path.with_extension("tmp");
-    std::fs::write(&temp, document.to_string())
-        .map_err(|e| file_error("cannot write", &temp, e))?;
+    std::fs::write(&temp, document.to_string()).map_err(|e| file_error("cannot write", &temp, e))?;
     std::fs::rename(&temp, path).map_err(|e| file_error("cannot write", path, e))
 }
 
 pub fn load(path: &Path) -> Result<Snapshot> {
     let text = std::fs::read_to_string(path).map_err(|e| file_error("cannot read", path, e))?;
-    let document: Value = serde_json::from_str(&text).map_err(|e| {
-        Error::new(
-            ErrorKind::Storage,
-            format!("{} is not a saved store: {e}", path.display()),
-        )
-    })?;
-    let objects = document
-        .get("objects")
-        .and_then(Value::as_object)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Storage,
-                format!("{} is not a saved store: no objects", path.display()),
-            )
-        })?;
-    let mut loaded = Vec::with_capacity(objects.len());
-    for (key, entry) in objects {
-        let body = STANDARD
-            .decode(entry.get("body").and_then(Value::as_str).unwrap_or(""))
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Storage,
-                    format!("object {key} in {}: bad body: {e}", path.display()),
-                )
-            })?;
-        let metadata = entry
-            .get("metadata")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let head = ObjectHead {
-            metadata,
-            content_type: entry
-                .get("contentType")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            content_length: body.len() as u64,
-            last_modified_ms: entry
-                .get("lastModified")
-                .and_then(Value::as_i64)
-                .unwrap_or(0),
-            etag: entry
-                .get("etag")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-        };
-        loaded.push((key.clone(), StoredObject { head, body }));
-    }
-    Ok(Snapshot::from_objects(loaded))
+    let document: Value = serde_json::from_str(&text)
+        .map_err(|e| Error::new(ErrorKind::Storage, format!("{} is not a saved store: {e}", path.display())))?;
+    from_json(&document, &path.display().to_string())
 }
 
 fn file_error(what: &str, path: &Path, error: std::io::Error) -> Error {

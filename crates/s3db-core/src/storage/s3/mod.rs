@@ -89,6 +89,7 @@ impl S3Store {
             .set_metadata((!metadata.is_empty()).then_some(metadata))
             .set_content_type(request.content_type)
             .set_if_none_match(create_only.then(|| "*".to_string()))
+            .set_if_match(request.if_match.clone())
             .body(ByteStream::from(request.body))
             .send()
             .await;
@@ -97,7 +98,7 @@ impl S3Store {
             Err(error) => {
                 let failure = Failure::from_sdk(&error);
                 // 412: the key exists; 409: a concurrent create-only PUT of the same key won.
-                if create_only && matches!(failure.status, Some(412 | 409)) {
+                if (create_only || request.if_match.is_some()) && matches!(failure.status, Some(412 | 409)) {
                     return Ok(PutOutcome::Conflict);
                 }
                 Err(self.failed(failure, "PutObject", &request.key))

@@ -350,4 +350,4 @@ class Database extends EventEmitter {
 
 class S3db extends Database {}
 
-module.exports = { Database, S3db, S3DB_VERSION };
+module.exports = { Database, S3db, S3DB_VERSION, splitConfig };

@@ -69,8 +69,19 @@ const passwordGenerator = (size = 16) => native.randomId(size, PASSWORD_ALPHABET
 
 // ---- metadata size accounting (s3db.js's figures: value texts plus attribute names)
 
-/** `undefined` values still count their name; JSON would drop them. */
-const measurable = (mapped) => Object.fromEntries(Object.entries(mapped || {}).map(([k, v]) => [k, v === undefined ? null : v]));
+/**
+ * A value as JSON can carry it to the engine while measuring the same: `undefined` still counts
+ * its name, and what JSON cannot hold (BigInt, functions, symbols) or would change (a Date,
+ * which s3db.js measures as its JSON text, quotes included) goes as the text s3db.js measures.
+ */
+function measurableValue(value) {
+  if (value === undefined) return null;
+  if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') return String(value);
+  if (value instanceof Date) return JSON.stringify(value);
+  return value;
+}
+
+const measurable = (mapped) => Object.fromEntries(Object.entries(mapped || {}).map(([k, v]) => [k, measurableValue(v)]));
 const measure = (mapped) => JSON.parse(callSync(() => native.metadataSizes(toJson(measurable(mapped), 'mapped object'))));
 
 const calculateUTF8Bytes = (text) => Buffer.byteLength(typeof text === 'string' ? text : String(text), 'utf8');
@@ -81,7 +92,7 @@ const calculateAttributeSizes = (mapped) => measure(mapped).sizes;
 
 /** The text s3db.js measures for one value. */
 function transformValue(value) {
-  return value === undefined ? '' : callSync(() => native.measuredText(toJson(value, 'value')));
+  return value === undefined ? '' : callSync(() => native.measuredText(toJson(measurableValue(value), 'value')));
 }
 
 function calculateTotalSize(mapped) {

@@ -37,10 +37,27 @@ function listOptions(options = {}) {
   return toJson({ partition, partitionValues, limit, offset, size, skipCount }, 'options');
 }
 
+/** The parts of a standalone resource (`new Resource(config)`). */
+function detachedParts(config) {
+  if (config === null || typeof config !== 'object') throw new ResourceError('Resource expects a configuration object', { operation: 'constructor' });
+  // Required here: database.cjs requires this module.
+  const { Database, splitConfig } = require('./database.cjs');
+  const database = config.database
+    || new Database({ client: config.client, passphrase: config.passphrase, parallelism: config.parallelism });
+  const { stored, js } = splitConfig(config);
+  const handle = callSync(() => database._native.detachedResource(toJson(stored, 'resource config')));
+  return { database, handle, description: JSON.parse(handle.describe()), jsConfig: js };
+}
+
 class Resource extends AsyncEventEmitter {
-  /** Built by the database from the native handle and the resource description. */
+  /**
+   * Built by the database from the native handle and the resource description; or, as in
+   * s3db.js, `new Resource({name, client | database, attributes, ...})`: a resource that reads
+   * and writes records but is not added to the database nor to `s3db.json`.
+   */
   constructor(database, handle, description, jsConfig = {}) {
     super();
+    if (handle === undefined) ({ database, handle, description, jsConfig } = detachedParts(database));
     this.database = database;
     this.client = database.client;
     this.observers = [database];

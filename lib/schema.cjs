@@ -118,9 +118,11 @@ class Schema {
   generateAutoHooks() {
     const codecs = JSON.parse(this._native.codecs());
     const { beforeMap, afterUnmap } = this.options.hooks;
-    for (const [path, [codec, params]] of Object.entries(codecs)) {
+    for (let [path, [codec, params]] of Object.entries(codecs)) {
       if (beforeMap[path] || afterUnmap[path]) continue;
       const [encode, decode] = CODEC_ACTIONS[codec];
+      // s3db.js lists embeddings without parameters (their precision is fixed).
+      if (codec === 'embeddings') params = {};
       if (codec !== 'secret' || this.options.autoEncrypt) this.addHook('beforeMap', path, encode, params);
       if (codec !== 'secret' || this.options.autoDecrypt) this.addHook('afterUnmap', path, decode, params);
     }

@@ -129,6 +129,13 @@ impl NativeDatabase {
         })
     }
 
+    /// A resource that is not registered nor catalogued (`new Resource({client, ...})`).
+    #[napi(catch_unwind)]
+    pub fn detached_resource(&self, config: String) -> Result<NativeResource> {
+        let config = crate::resource::parse_json(&config, "resource config").map_err(errors::to_napi)?;
+        self.inner.detached_resource(&config).map(NativeResource::new).map_err(errors::to_napi)
+    }
+
     #[napi(catch_unwind)]
     pub fn disconnect(&self) -> Result<()> {
         let db = self.inner.clone();

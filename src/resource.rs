@@ -21,7 +21,10 @@ impl NativeResource {
 }
 
 pub(crate) fn parse_json(text: &str, what: &str) -> s3db_core::Result<Value> {
-    serde_json::from_str(text).map_err(|e| errors::bad_json(what, e))
+    serde_json::from_str(text).or_else(|error| match s3db_core::encoding::json::replace_lone_surrogate_escapes(text) {
+        Some(repaired) => serde_json::from_str(&repaired).map_err(|e| errors::bad_json(what, e)),
+        None => Err(errors::bad_json(what, error)),
+    })
 }
 
 fn js_type(value: &Value) -> &'static str {

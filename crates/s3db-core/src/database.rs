@@ -232,6 +232,19 @@ impl Database {
         Ok(resource)
     }
 
+    /// A resource on this database's store that is neither registered nor written to the
+    /// catalogue (s3db.js `new Resource({client, ...})`): it reads and writes records only.
+    pub fn detached_resource(&self, config: &Value) -> Result<Arc<Resource>> {
+        let definition = self.definition(config)?;
+        let version = match config.get("version") {
+            Some(Value::String(v)) if !v.is_empty() => v.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => "v1".to_string(),
+        };
+        let state = ResourceState::new(definition, version, &self.passphrase, Default::default())?;
+        Ok(Arc::new(Resource::new(self.ctx.clone(), state)))
+    }
+
     /// Compares a definition's hash with the loaded resource of the same name.
     pub fn check_hash(&self, config: &Value) -> Result<HashCheck> {
         let definition = self.definition(config)?;

@@ -60,14 +60,13 @@ impl DocumentSchema {
         self.validator.validate(doc)
     }
 
-    /// The stored metadata form of `doc` before transport encoding: short keys, every value as
-    /// the text its header carries, `_v` included.
+    /// The stored metadata form of `doc` before transport encoding: short keys, encoded values
+    /// (numbers and booleans of fields without a codec stay as they are, as in s3db.js), `_v`.
     pub async fn map(self: &Arc<Self>, doc: Map<String, Value>) -> Result<Map<String, Value>> {
         let blocking = self.has_secrets && !crypto::write_key_ready(&self.passphrase);
         let schema = self.clone();
         maybe_blocking(blocking, move || {
-            let mapped = codec::map_record(&schema.layout, &schema.passphrase, &doc, &schema.version);
-            mapped.into_iter().map(|(key, value)| (key, mapped_text(value))).collect()
+            codec::map_record(&schema.layout, &schema.passphrase, &doc, &schema.version)
         })
         .await
     }
@@ -90,15 +89,6 @@ impl DocumentSchema {
             codec::unmap_record(&ctx, mapped.into_iter().collect())
         })
         .await?
-    }
-}
-
-/// Mapped values are header texts; `null` stays null (s3db.js keeps it and S3 stores "null").
-fn mapped_text(value: Value) -> Value {
-    match value {
-        Value::Null => Value::Null,
-        Value::String(text) => Value::String(text),
-        other => Value::String(codec::metadata_text(&other)),
     }
 }
 
@@ -130,7 +120,6 @@ mod tests {
         assert_eq!(mapped["_v"], "1");
         assert_eq!(mapped[s.map_json()["age"].as_str().unwrap()], "u");
         assert_eq!(mapped[s.map_json()["active"].as_str().unwrap()], "1");
-        assert!(mapped.values().all(Value::is_string));
         let back = block_on(s.unmap(mapped)).unwrap();
         assert_eq!(Value::Object(back), doc);
     }

@@ -189,9 +189,63 @@ impl JsonWriter<'_> {
     }
 }
 
+/// JSON text from JavaScript with each `\\uXXXX` escape of an unpaired UTF-16 surrogate replaced by
+/// `\\ufffd` (what a JS string with a lone surrogate becomes in UTF-8), or `None` when there was
+/// none. `JSON.stringify` writes such escapes; serde_json refuses them.
+pub fn replace_lone_surrogate_escapes(text: &str) -> Option<String> {
+    fn surrogate_at(bytes: &[u8], at: usize) -> Option<u16> {
+        let hex = bytes.get(at..at + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        let unit = u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()?;
+        (0xD800..=0xDFFF).contains(&unit).then_some(unit)
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied, mut changed) = (0, 0, false);
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match surrogate_at(bytes, i) {
+            Some(high @ 0xD800..=0xDBFF) if surrogate_at(bytes, i + 6).is_some_and(|low| low >= 0xDC00) => {
+                let _ = high;
+                i += 12;
+            }
+            Some(_) => {
+                out.push_str(&text[copied..i]);
+                out.push_str("\\ufffd");
+                i += 6;
+                copied = i;
+                changed = true;
+            }
+            // Any other escape: skip it whole, so an escaped backslash is never read as a start.
+            None => i += 2,
+        }
+    }
+    changed.then(|| {
+        out.push_str(&text[copied..]);
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_surrogate_escapes_become_replacement_characters() {
+        let text = r#"{"a":"x\ud800y","b":"\ud83d\ude00","c":"\\ud800","d":"\udc00"}"#;
+        let repaired = replace_lone_surrogate_escapes(text).unwrap();
+        let value: Value = serde_json::from_str(&repaired).unwrap();
+        assert_eq!(value["a"], "x\u{fffd}y");
+        assert_eq!(value["b"], "\u{1f600}");
+        assert_eq!(value["c"], "\\ud800");
+        assert_eq!(value["d"], "\u{fffd}");
+        assert_eq!(replace_lone_surrogate_escapes(r#"{"ok":"\ud83d\ude00"}"#), None);
+    }
     use serde_json::json;
 
     #[test]

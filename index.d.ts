@@ -245,7 +245,7 @@ export declare class Database extends EventEmitter {
   isConnected(): boolean;
   createResource<T extends object = Record<string, any>>(config: ResourceConfig): Promise<Resource<T>>;
   /** The loaded resource when its definition hash matches (nothing written); createResource otherwise. */
-  createResourceIfNotExists<T extends object = Record<string, any>>(config: ResourceConfig): Promise<Resource<T>>;
+  createResourceIfNotExists<T extends object = Record<string, any>>(config: ResourceConfig): Promise<{ resource: Resource<T>; created: boolean; reason: string }>;
   resourceExistsWithSameHash(config: { name: string; attributes: AttributesDefinition; behavior?: Behavior; partitions?: Record<string, PartitionDefinition>; options?: Partial<ResourceConfig> }): { exists: boolean; sameHash: boolean; hash: string; existingHash?: string };
   uploadMetadataFile(): Promise<Record<string, any>>;
   resourceExists(name: string): boolean;

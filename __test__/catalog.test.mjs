@@ -140,7 +140,7 @@ describe('a catalogue that heals', () => {
     expect(await (await client.getObject(backups[0])).Body.transformToString()).toBe(text);
   });
 
-  it('null and invalid hooks are healed; function placeholders are kept and cause no rewrite', async () => {
+  it('null and invalid hooks are healed; dropping function placeholders causes no rewrite', async () => {
     const text = JSON.stringify(catalogue({
       a: resourceEntry({ x: 'string' }, { hooks: null }),
       b: resourceEntry({ x: 'string' }, { hooks: { beforeInsert: [null], afterInsert: 'nope', beforeUpdate: [null, ''] } }),
@@ -154,16 +154,24 @@ describe('a catalogue that heals', () => {
     ]);
     const saved = JSON.parse(await catalogueText(client));
     expect(saved.resources.a.versions.v1.hooks).toEqual({});
-    expect(saved.resources.b.versions.v1.hooks).toEqual({ beforeInsert: [null], beforeUpdate: [null] });
-    expect(saved.resources.c.versions.v1.hooks).toEqual({ beforeInsert: [null] });
+    expect(saved.resources.b.versions.v1.hooks).toEqual({ beforeInsert: [], beforeUpdate: [] });
+    expect(saved.resources.c.versions.v1.hooks).toEqual({ beforeInsert: [] });
     const before = puts(client);
     const { healed: none } = await connectedTo(client);
     expect(none).toEqual([]);
     expect(puts(client)).toBe(before);
   });
 
+  it('a catalogue whose only flaw is function placeholders loads without them and is not rewritten', async () => {
+    const text = JSON.stringify(catalogue({ c: resourceEntry({ x: 'string' }, { hooks: { beforeInsert: [null] } }) }));
+    const { client, db, healed } = await healedFrom(text);
+    expect(healed).toEqual([]);
+    expect(db.savedMetadata.resources.c.versions.v1.hooks).toEqual({ beforeInsert: [] });
+    expect(await catalogueText(client)).toBe(text);
+  });
+
   it('a resource whose attributes cannot be loaded is reported, the others load, nothing is rewritten', async () => {
-    const text = JSON.stringify(catalogue({ good: resourceEntry({ x: 'string' }), bad: resourceEntry({ x: 'datetime|optional' }) }));
+    const text = JSON.stringify(catalogue({ good: resourceEntry({ x: 'string' }), bad: resourceEntry({ x: 'nonsense|optional' }) }));
     const { client, db, healed } = await healedFrom(text);
     expect(Object.keys(db.resources)).toEqual(['good']);
     expect(healed[0].healingLog).toHaveLength(1);

@@ -160,18 +160,20 @@ describe('Database: connect, resources and s3db.json', () => {
   it('createResourceIfNotExists creates once, then returns the resource while the definition hash is the same', async () => {
     const name = uniqueName('ifnot');
     const config = { name, attributes: { name: 'string|required', email: 'email|required' }, timestamps: true };
-    const first = await db.createResourceIfNotExists(config);
+    const { resource: first, created } = await db.createResourceIfNotExists(config);
     expect(first).toBeInstanceOf(Resource);
+    expect(created).toBe(true);
     expect(db.resourceExists(name)).toBe(true);
     const puts = () => db.client.getRequestCounts().PutObjectCommand || 0;
     const before = puts();
-    const again = await db.createResourceIfNotExists({ ...config, hooks: { beforeInsert: [(d) => d] } });
+    const { resource: again, created: createdAgain } = await db.createResourceIfNotExists({ ...config, hooks: { beforeInsert: [(d) => d] } });
     expect(again).toBe(first);
+    expect(createdAgain).toBe(false);
     expect(again.hooks.beforeInsert).toHaveLength(0);
     expect(puts()).toBe(before);
     expect(db.savedMetadata.resources[name].currentVersion).toBe('v1');
     // Another definition (no timestamps: other attributes and partitions) is a new version.
-    const changed = await db.createResourceIfNotExists({ name, attributes: { name: 'string|required', email: 'email|required' } });
+    const { resource: changed } = await db.createResourceIfNotExists({ name, attributes: { name: 'string|required', email: 'email|required' } });
     expect(changed).toBe(first);
     expect(db.savedMetadata.resources[name].currentVersion).toBe('v2');
   });

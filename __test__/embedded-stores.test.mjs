@@ -41,7 +41,26 @@ describe('MemoryClient', () => {
   });
 
   it('restore refuses things that are not snapshots', () => {
-    expect(() => new MemoryClient().restore({ objects: {} })).toThrow(/snapshot/);
+    for (const bad of [undefined, null, {}, { objects: 'x' }]) {
+      expect(() => new MemoryClient().restore(bad)).toThrow(/Invalid snapshot format/);
+    }
+    expect(() => new MemoryClient().restore({ objects: { k: { body: '%%%' } } })).toThrow(/Invalid snapshot format/);
+  });
+
+  it('a snapshot is plain JSON: saved as a fixture and restored into another client, bytes and ETags intact', async () => {
+    const client = new MemoryClient({ bucket: 'fixtures' });
+    await client.putObject({ key: 'a/1', metadata: { name: 'Ann' }, body: Buffer.from([0, 255, 7]), contentType: 'application/x-bin' });
+    const { ETag } = await client.headObject('a/1');
+    const fixture = JSON.parse(JSON.stringify(client.snapshot()));
+    expect(fixture).toMatchObject({ bucket: 'fixtures', objectCount: 1 });
+    expect(fixture.objects['a/1']).toMatchObject({ metadata: { name: 'Ann' }, contentType: 'application/x-bin', etag: ETag, body: 'AP8H' });
+    const other = new MemoryClient({ bucket: 'fixtures' });
+    await other.putObject({ key: 'gone', metadata: {} });
+    other.restore(fixture);
+    expect(await other.getAllKeys({})).toEqual(['a/1']);
+    const object = await other.getObject('a/1');
+    expect([...await object.Body.transformToByteArray()]).toEqual([0, 255, 7]);
+    expect(object.ETag).toBe(ETag);
   });
 
   it('saveToDisk/loadFromDisk round-trip into a new client, bodies and secrets included', async () => {

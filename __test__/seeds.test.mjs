@@ -235,7 +235,6 @@ describe('older README (uri option, options: {...} nesting)', () => {
     await s3db.connect();
     expect(s3db.resourceExists("users")).toBe(false);
 
-    // README documents a `{resource, created, reason}` result; s3db.js 12.4 users get the Resource.
     const result = await s3db.createResourceIfNotExists({
       name: "users",
       attributes: {
@@ -246,6 +245,8 @@ describe('older README (uri option, options: {...} nesting)', () => {
       behavior: "user-management"
     });
     expect(s3db.resourceExists("users")).toBe(true);
+    expect(result.created).toBe(true);
+    expect(result.reason).toBe("New resource created");
 
     const result2 = await s3db.createResourceIfNotExists({
       name: "users",
@@ -254,11 +255,24 @@ describe('older README (uri option, options: {...} nesting)', () => {
         email: "email|required"
       }
     });
-    expect(result2).toBe(result);
+    // The README's second call leaves out `timestamps`: another definition hash, so a new version.
+    expect(result2.created).toBe(true);
+    expect(result2.reason).toBe("Resource updated with a new definition");
+    expect(result2.resource).toBe(result.resource);
+    const result3 = await s3db.createResourceIfNotExists({
+      name: "users",
+      attributes: {
+        name: "string|required",
+        email: "email|required"
+      }
+    });
+    expect(result3.created).toBe(false);
+    expect(result3.reason).toBe("Resource already exists with same definition hash");
+    expect(result3.resource).toBe(result.resource);
 
     const users = s3db.resource("users");
     expect(s3db.resources.users).toBe(users);
-    expect(users).toBe(result);
+    expect(users).toBe(result.resource);
   });
 
   it('Resource Operations: insert, get, update, upsert, delete, count', async () => {

@@ -269,23 +269,27 @@ class Database extends EventEmitter {
   }
 
   /**
-   * The loaded resource when its definition hash (attributes, behavior, partitions) equals the
-   * config's — returned as is, nothing written; otherwise createResource (which adds a version
-   * when the definition changed).
+   * `{resource, created, reason}`: the loaded resource when its definition hash (attributes,
+   * behavior, partitions) equals the config's, nothing written; otherwise createResource (which
+   * adds a version when the definition changed).
    */
   async createResourceIfNotExists(config) {
     const { stored, js } = splitConfig(config);
     if (!this._connected) await this.connect();
     const reply = await parse(call(() => this._native.createResourceIfNotExists(toJson(stored, 'resource config'))));
     const existing = this.resources[reply.resource.name];
-    if (!reply.created && existing) return existing;
-    return this._installResource(reply, js, config);
+    if (!reply.created && existing) {
+      return { resource: existing, created: false, reason: 'Resource already exists with same definition hash' };
+    }
+    const resource = await this._installResource(reply, js, config);
+    return { resource, created: true, reason: existing ? 'Resource updated with a new definition' : 'New resource created' };
   }
 
   /** `{exists, sameHash, hash, existingHash?}` for a definition against the loaded resource. */
   resourceExistsWithSameHash({ name, attributes, behavior = 'user-managed', partitions = {}, options = {} } = {}) {
     const config = { ...options, name, attributes, behavior, partitions };
-    return JSON.parse(callSync(() => this._native.checkHash(toJson(config, 'resource config'))));
+    const check = JSON.parse(callSync(() => this._native.checkHash(toJson(config, 'resource config'))));
+    return check.exists ? check : { exists: false, sameHash: false, hash: null };
   }
 
   /**

@@ -190,7 +190,8 @@ class MissingMetadata extends S3dbError {
   }
 }
 
-class InvalidResourceItem extends S3dbError {
+/** A document that failed schema validation; also a ValidationError for callers that catch those. */
+class InvalidResourceItem extends ValidationError {
   constructor(details = {}) {
     requireStrings(details, ['bucket', 'resourceName']);
     const { bucket, resourceName, validation, message } = details;

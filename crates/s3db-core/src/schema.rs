@@ -214,7 +214,7 @@ fn object_notation_kind(def: &Map<String, Value>) -> Option<FieldKind> {
         }
         "number" => Some(FieldKind::NumberText),
         "boolean" => Some(FieldKind::BooleanText),
-        "date" => Some(FieldKind::Date),
+        "date" | "datetime" => Some(FieldKind::Date),
         t if is_text_type(t) => Some(FieldKind::Text),
         _ => None,
     }
@@ -307,7 +307,7 @@ pub fn kind_of_definition(def: &str) -> FieldKind {
         return FieldKind::Json;
     }
     let type_name = def.split('|').next().unwrap_or("").trim();
-    if type_name == "date" {
+    if type_name == "date" || type_name == "datetime" {
         return FieldKind::Date;
     }
     if is_text_type(type_name) {

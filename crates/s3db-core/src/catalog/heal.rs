@@ -328,7 +328,9 @@ fn heal_partitions(name: &str, partitions: &mut Map<String, Value>, log: &mut Ve
     }
 }
 
-/// 12.4's `_healHooksStructure`, keeping function placeholders and 19.x hook summaries.
+/// 12.4's `_healHooksStructure`: empty strings and `null` function placeholders leave the hook
+/// arrays, and 19.x hook summaries stay. Dropping placeholders is not logged, so a catalogue that
+/// holds them (12.4 writes one per hook function) is not rewritten for it.
 fn heal_hooks(name: &str, version: &mut Map<String, Value>, log: &mut Vec<String>) {
     let Some(hooks) = version.get_mut("hooks") else { return };
     let Some(map) = hooks.as_object_mut() else {
@@ -340,6 +342,7 @@ fn heal_hooks(name: &str, version: &mut Map<String, Value>, log: &mut Vec<String
     for event in events {
         match map.get_mut(&event).expect("listed") {
             Value::Array(entries) => {
+                entries.retain(|hook| !hook.is_null());
                 let before = entries.len();
                 entries.retain(|hook| !matches!(hook, Value::String(s) if s.is_empty()));
                 if entries.len() != before {
@@ -450,7 +453,7 @@ mod tests {
     }
 
     #[test]
-    fn hooks_are_healed_but_placeholders_and_19x_summaries_stay() {
+    fn hooks_are_healed_and_19x_summaries_stay() {
         let hooks = json!({
             "beforeInsert": [null],
             "afterInsert": [null, ""],
@@ -462,8 +465,8 @@ mod tests {
         let text = json!({"version": "1", "s3dbVersion": "12.4.0", "lastUpdated": NOW, "resources": {"a": resource}});
         let loaded = healed(&text.to_string());
         let (_, version) = loaded.catalog.current_version("a").unwrap();
-        assert_eq!(version["hooks"]["beforeInsert"], json!([null]));
-        assert_eq!(version["hooks"]["afterInsert"], json!([null]));
+        assert_eq!(version["hooks"]["beforeInsert"], json!([]));
+        assert_eq!(version["hooks"]["afterInsert"], json!([]));
         assert!(version["hooks"].get("beforeDelete").is_none());
         assert_eq!(version["hooks"]["afterUpdate"]["count"], 1);
         assert_eq!(loaded.healing_log.len(), 2, "{:?}", loaded.healing_log);

@@ -18,7 +18,7 @@
 //! * `ip4`/`ip6` check the address format (error types `ip4`/`ip6`); `money`/`crypto` and
 //!   `geo:lat`/`geo:lon` range errors are `numberMin`/`numberMax` carrying s3db's texts
 //!   (`Money value cannot be negative`, `Latitude out of range`, `Longitude out of range`);
-//! * `pattern` uses the small engine in `regex` (no backreferences or lookbehind);
+//! * `pattern` is an ECMAScript regular expression (`regress`), matched by code point;
 //! * `class`, `custom` and `objectID` accept anything; `function` rejects any value;
 //! * s3db aliases and nested plain objects are understood at every level (also inside
 //!   `props`, `items` and alternatives).

@@ -330,6 +330,15 @@ mod booleans_and_dates {
     }
 
     #[test]
+    fn datetime_is_the_date_type_under_its_s3db_js_21_name() {
+        let attributes = json!({"at": "datetime|optional"});
+        let after = assert_valid(attributes.clone(), json!({"at": "2001-02-03T04:05:06.000Z"}));
+        assert_eq!(after["at"], "2001-02-03T04:05:06.000Z");
+        assert_eq!(messages(attributes, json!({"at": "not a date"})), vec!["The 'at' field must be a Date."]);
+        assert_eq!(crate::schema::kind_of_definition("datetime|optional"), crate::schema::FieldKind::Date);
+    }
+
+    #[test]
     fn dates_accept_iso_strings_and_epochs_unchanged() {
         let attributes = json!({"birthday": "date|optional"});
         let after = assert_valid(attributes.clone(), json!({"birthday": "2001-02-03T04:05:06.000Z"}));

@@ -80,7 +80,7 @@ fn standard_type(name: &str) -> Option<BaseType> {
         "string" => BaseType::String,
         "number" => BaseType::Number,
         "boolean" => BaseType::Boolean,
-        "date" => BaseType::Date,
+        "date" | "datetime" => BaseType::Date,
         "email" => BaseType::Email,
         "url" => BaseType::Url,
         "uuid" => BaseType::Uuid,

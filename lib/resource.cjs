@@ -75,7 +75,7 @@ class Resource extends AsyncEventEmitter {
     this.attributes = description.attributes;
     this.behavior = description.behavior;
     this.idSize = description.idSize;
-    this.passphrase = this.database.passphrase;
+    this.passphrase = description.passphrase ?? this.database.passphrase;
     this.parallelism = this.database.parallelism;
     this.versioningEnabled = description.versioningEnabled;
     this.strictValidation = description.strictValidation;

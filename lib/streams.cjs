@@ -3,7 +3,7 @@
 // the records of that page) only when the consumer wants more, so memory holds about one page
 // however large the resource is. The writer inserts whatever has queued up as one batch.
 
-const { Readable, Writable } = require('node:stream');
+const { Readable, Transform, Writable } = require('node:stream');
 const { StreamError } = require('./errors.cjs');
 
 const ID_PAGE_SIZE = 1000;
@@ -106,6 +106,56 @@ class ResourceReader extends PagedReader {
       wantsMore = this.push(record);
     }
     return wantsMore;
+  }
+
+  /**
+   * s3db.js's two stages, for code that drives them: `input` lists ID pages and `transform`
+   * turns ID arrays into records (`_transform`). Made on first use; their errors are this
+   * reader's. The reader itself pages records in one native call per page instead.
+   */
+  get input() {
+    if (!this._input) {
+      this._input = new ResourceIdsPageReader({ resource: this.resource, partition: this._query.partition, partitionValues: this._query.partitionValues });
+      this._input.on('error', (error) => this.emit('error', error));
+    }
+    return this._input;
+  }
+
+  get transform() {
+    if (!this._transformStream) {
+      this._transformStream = new Transform({ objectMode: true, transform: (ids, encoding, done) => this._transform(ids, encoding, done, this._transformStream) });
+      this._transformStream.on('error', (error) => this.emit('error', error));
+    }
+    return this._transformStream;
+  }
+
+  /**
+   * Reads the records of `ids`, `concurrency` at a time, and pushes them (to `target`, this reader
+   * by default). A record that cannot be read is an `error` event with its id; the rest go on.
+   */
+  async _transform(ids, _encoding, callback, target = this) {
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++];
+        try {
+          target.push(await this.resource.get(id));
+        } catch (error) {
+          this.emit('error', error, id);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.concurrency, ids.length) }, worker));
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  resume() {
+    if (this._input) this._input.resume();
+    return super.resume();
   }
 }
 

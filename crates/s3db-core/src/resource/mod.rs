@@ -132,6 +132,7 @@ impl ResourceState {
             "versioningEnabled": d.versioning_enabled,
             "idSize": d.id_size,
             "definitionHash": self.record_hash,
+            "passphrase": self.passphrase,
         })
     }
 }

@@ -3,7 +3,9 @@
 
 const { Database, S3db } = require('./database.cjs');
 const { Resource } = require('./resource.cjs');
-const { MemoryClient } = require('./memory-client.cjs');
+const { MemoryClient, MemoryStorage } = require('./memory-client.cjs');
+const { Factory, Seeder } = require('./testing.cjs');
+const { generateTypes, printTypes } = require('./typescript.cjs');
 const { FileSystemClient } = require('./filesystem-client.cjs');
 const { S3Client } = require('./s3-client.cjs');
 const { ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT } = require('./connection-string.cjs');
@@ -25,6 +27,7 @@ module.exports = {
   Schema,
   Validator,
   MemoryClient,
+  MemoryStorage,
   FileSystemClient,
   S3Client,
   Client: S3Client,
@@ -36,6 +39,10 @@ module.exports = {
   AVAILABLE_BEHAVIORS,
   DEFAULT_BEHAVIOR,
   ...helpers,
+  generateTypes,
+  printTypes,
+  Factory,
+  Seeder,
   ResourceReader: streams.ResourceReader,
   ResourceWriter: streams.ResourceWriter,
   ResourceIdsReader: streams.ResourceIdsReader,

@@ -128,5 +128,78 @@ class MemoryClient extends StoreClient {
   }
 }
 
+/**
+ * s3db.js's `MemoryStorage`: the object store behind a MemoryClient, addressed by key with
+ * S3-shaped answers (`put`, `get`, `head`, `copy`, `delete`, `deleteMultiple`, `list`, …).
+ */
+class MemoryStorage {
+  constructor(config = {}) {
+    this.bucket = config.bucket || 's3db';
+    this._client = new MemoryClient({ ...config, bucket: this.bucket, autoPersist: false });
+    this.persistPath = config.persistPath;
+  }
 
-module.exports = { MemoryClient };
+  async put(key, { body, metadata, contentType, ifMatch } = {}) {
+    const { ETag } = await this._client.putObject({ key, body, metadata, contentType, ifMatch });
+    return { ETag, VersionId: null, ServerSideEncryption: null, Location: `/${this.bucket}/${key}` };
+  }
+
+  get(key) {
+    return this._client.getObject(key);
+  }
+
+  head(key) {
+    return this._client.headObject(key);
+  }
+
+  async copy(from, to, { metadata, metadataDirective, contentType } = {}) {
+    await this._client.copyObject({ from, to, metadata, metadataDirective, contentType });
+    const { ETag, LastModified } = await this._client.headObject(to);
+    return { CopyObjectResult: { ETag, LastModified: LastModified.toISOString() }, BucketKeyEnabled: false, VersionId: null };
+  }
+
+  exists(key) {
+    return this._client.storage.keys().includes(key);
+  }
+
+  async delete(key) {
+    await this._client.deleteObject(key);
+    return { DeleteMarker: false, VersionId: null };
+  }
+
+  async deleteMultiple(keys) {
+    const existing = new Set(this._client.storage.keys());
+    await this._client.deleteObjects(keys);
+    return { Deleted: keys.filter((key) => existing.has(key)).map((Key) => ({ Key })), Errors: [] };
+  }
+
+  list({ prefix = '', delimiter = null, maxKeys = 1000, continuationToken = null } = {}) {
+    return this._client.listObjects({ prefix, delimiter: delimiter || undefined, maxKeys, continuationToken: continuationToken || undefined });
+  }
+
+  snapshot() {
+    return this._client.snapshot();
+  }
+
+  restore(snapshot) {
+    this._client.restore(snapshot);
+  }
+
+  saveToDisk(path = this.persistPath) {
+    return this._client.saveToDisk(path);
+  }
+
+  loadFromDisk(path = this.persistPath) {
+    return this._client.loadFromDisk(path);
+  }
+
+  getStats() {
+    return this._client.getStats();
+  }
+
+  clear() {
+    return this._client.clear();
+  }
+}
+
+module.exports = { MemoryClient, MemoryStorage };

@@ -2,6 +2,7 @@
 // Schema and Validator, the helpers, the error constructors, the client's AWS-shaped surface and
 // the rest of the Resource API. Run on every target (memory, and the S3 server when there is one).
 import { describe, it, expect, afterAll } from 'vitest';
+import fs from 'node:fs';
 import * as pkg from '../lib/index.mjs';
 import { uniqueUrl, uniqueName, caught, caughtSync, ON_S3 } from './helpers.mjs';
 
@@ -232,7 +233,8 @@ describe('the client API', () => {
   it.skipIf(ON_S3)('MemoryClient: persistence errors name the problem', async () => {
     const c = new MemoryClient();
     expect((await caught(c.saveToDisk())).message).toMatch(/^No persist path/);
-    expect(await caught(c.saveToDisk('/proc/no/such/dir/file.json'))).toBeInstanceOf(Error);
+    expect((await caught(c.saveToDisk('/nonexistent-s3db-dir/sub/file.json'))).message).toMatch(/does not exist/);
+    expect(fs.existsSync('/nonexistent-s3db-dir')).toBe(false);
   });
 });
 

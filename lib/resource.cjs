@@ -86,6 +86,7 @@ class Resource extends AsyncEventEmitter {
       passphrase: this.passphrase,
       version: description.version,
       map: description.map,
+      pluginMap: description.pluginMap,
       options: { autoDecrypt: description.autoDecrypt, allNestedObjectsOptional: description.allNestedObjectsOptional },
     });
     this.config = {
@@ -214,6 +215,30 @@ class Resource extends AsyncEventEmitter {
     this.attributes = newAttributes;
     this.schema.attributes = newAttributes;
     return { oldAttributes, newAttributes };
+  }
+
+  // ---- plugin attributes
+
+  /**
+   * Adds an attribute owned by `pluginName`: validated like the others and stored under a
+   * stable hashed key (`schema.pluginMap`), so user attributes keep their positions.
+   */
+  addPluginAttribute(name, definition, pluginName) {
+    const description = JSON.parse(callSync(() => this._native.addPluginAttribute(String(name), toJson(definition, 'definition'), String(pluginName ?? ''))));
+    this._applyDescription(description);
+    this._pluginAttributes = { ...this._pluginAttributes, [name]: { plugin: pluginName, definition } };
+    emitIfObserved(this.database, 'plugin-attribute-added', { resource: this.name, attribute: name, plugin: pluginName, definition });
+  }
+
+  /** Removes a plugin attribute (only `pluginName`'s, when given); false when there was none. */
+  removePluginAttribute(name, pluginName = null) {
+    const { removed, description } = JSON.parse(callSync(() => this._native.removePluginAttribute(String(name), pluginName ?? undefined)));
+    if (!removed) return false;
+    this._applyDescription(description);
+    const { [name]: gone, ...rest } = this._pluginAttributes || {};
+    this._pluginAttributes = rest;
+    emitIfObserved(this.database, 'plugin-attribute-removed', { resource: this.name, attribute: name, plugin: gone && gone.plugin });
+    return true;
   }
 
   // ---- binary content (the record object's body)

@@ -398,6 +398,21 @@ impl NativeResource {
         Ok(self.inner.state().describe().to_string())
     }
 
+    /// `addPluginAttribute(name, definition, plugin)`; returns the new description.
+    #[napi(catch_unwind)]
+    pub fn add_plugin_attribute(&self, name: String, definition: String, plugin: String) -> Result<String> {
+        let definition = parse_json(&definition, "attribute definition").map_err(errors::to_napi)?;
+        self.inner.add_plugin_attribute(&name, definition, &plugin).map_err(errors::to_napi)?;
+        Ok(self.inner.state().describe().to_string())
+    }
+
+    /// `removePluginAttribute(name, plugin?)`: `{removed, description}`.
+    #[napi(catch_unwind)]
+    pub fn remove_plugin_attribute(&self, name: String, plugin: Option<String>) -> Result<String> {
+        let removed = self.inner.remove_plugin_attribute(&name, plugin.as_deref()).map_err(errors::to_napi)?;
+        Ok(json!({"removed": removed, "description": self.inner.state().describe()}).to_string())
+    }
+
     /// `repairPartitions`: `{records, references, created, removed, unreadable}`.
     #[napi(catch_unwind)]
     pub fn repair_partitions<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {

@@ -51,6 +51,8 @@ pub struct AttributeLayout {
     kinds: HashMap<String, FieldKind>,
     /// Paths declared as nested schemas (plain objects in the definition): flattened on write.
     nested: HashSet<String>,
+    /// Plugin attributes and their hashed keys, in the order they were added.
+    plugin_keys: Vec<(String, String)>,
 }
 
 impl AttributeLayout {
@@ -66,7 +68,32 @@ impl AttributeLayout {
         let mut kinds = HashMap::new();
         let mut nested = HashSet::new();
         collect_kinds(attributes, "", &mut kinds, &mut nested);
-        Self { paths, key_of, path_of, kinds, nested }
+        Self { paths, key_of, path_of, kinds, nested, plugin_keys: Vec::new() }
+    }
+
+    /// The layout with plugin attributes `(name, plugin, definition)` added under their hashed keys.
+    pub fn with_plugin_attributes<'a>(mut self, plugins: impl IntoIterator<Item = (&'a str, &'a str, &'a Value)>) -> Self {
+        for (name, plugin, definition) in plugins {
+            let base = plugin_attribute_key(plugin, name);
+            let mut key = base.clone();
+            let mut counter = 1;
+            while self.path_of.contains_key(&key) {
+                key = format!("{base}{counter}");
+                counter += 1;
+            }
+            let mut single = Map::new();
+            single.insert(name.to_string(), definition.clone());
+            collect_kinds(&single, "", &mut self.kinds, &mut self.nested);
+            self.key_of.insert(name.to_string(), key.clone());
+            self.path_of.insert(key.clone(), name.to_string());
+            self.plugin_keys.push((name.to_string(), key));
+        }
+        self
+    }
+
+    /// `{attribute: key}` of the plugin attributes (`schema.pluginMap`, body-only `_pluginMap`).
+    pub fn plugin_map_json(&self) -> Map<String, Value> {
+        self.plugin_keys.iter().map(|(name, key)| (name.clone(), Value::String(key.clone()))).collect()
     }
 
     /// Short metadata key of a field path.
@@ -97,6 +124,18 @@ impl AttributeLayout {
     pub fn kinds(&self) -> &HashMap<String, FieldKind> {
         &self.kinds
     }
+}
+
+/// s3db.js's stable key of a plugin attribute: `p` + the first three base62 digits of the first
+/// four bytes of sha256(`plugin:name`) (big-endian), lower-cased, so keys do not move when other
+/// plugins come and go.
+pub fn plugin_attribute_key(plugin: &str, name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{plugin}:{name}").as_bytes());
+    let number = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    let digits = crate::encoding::base62::encode(f64::from(number));
+    let padded = format!("{digits:0>3}");
+    format!("p{}", padded[..3].to_ascii_lowercase())
 }
 
 /// Key of the i-th mapped path: base36 digits (`0-9a-z`, then `10`, `11`…). Identical to

@@ -34,6 +34,17 @@ pub struct ResourceDefinition {
     pub custom_id_generator: bool,
     /// Per-resource passphrase for `secret` fields (database passphrase otherwise).
     pub passphrase: Option<String>,
+    /// Attributes added by plugins (`addPluginAttribute`): validated and stored under hashed
+    /// `p…` keys, never part of the positional map nor of the catalogued definition.
+    pub plugin_attributes: Vec<PluginAttribute>,
+}
+
+/// One attribute a plugin added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginAttribute {
+    pub name: String,
+    pub plugin: String,
+    pub definition: Value,
 }
 
 /// A whole number of characters above zero.
@@ -171,6 +182,7 @@ impl ResourceDefinition {
             id_size,
             custom_id_generator,
             passphrase,
+            plugin_attributes: Vec::new(),
         };
         if timestamps {
             definition.add_timestamp_fields();

@@ -3,6 +3,7 @@
 mod content;
 mod definition;
 mod paging;
+mod plugin_attributes;
 mod partitions;
 mod read;
 mod stored;
@@ -10,7 +11,7 @@ mod transfer;
 mod write;
 
 pub use content::Content;
-pub use definition::ResourceDefinition;
+pub use definition::{PluginAttribute, ResourceDefinition};
 pub use paging::{IdPage, PageRequest, RecordPage};
 pub use partitions::PartitionRepair;
 pub use read::{ListOptions, Page, PageOptions};
@@ -68,10 +69,19 @@ impl ResourceState {
         history: Arc<VersionLayouts>,
     ) -> Result<Self> {
         let options = ValidatorOptions { all_nested_objects_optional: definition.all_nested_objects_optional };
-        let validator = CompiledSchema::compile(&definition.attributes, &options).map_err(|message| {
+        let plugins = &definition.plugin_attributes;
+        let validated = if plugins.is_empty() {
+            std::borrow::Cow::Borrowed(&definition.attributes)
+        } else {
+            let mut all = definition.attributes.clone();
+            all.extend(plugins.iter().map(|p| (p.name.clone(), p.definition.clone())));
+            std::borrow::Cow::Owned(all)
+        };
+        let validator = CompiledSchema::compile(&validated, &options).map_err(|message| {
             Error::new(ErrorKind::Schema, format!("Invalid schema for resource '{}': {message}", definition.name))
         })?;
-        let layout = AttributeLayout::new(&definition.attributes);
+        let layout = AttributeLayout::new(&definition.attributes)
+            .with_plugin_attributes(plugins.iter().map(|p| (p.name.as_str(), p.plugin.as_str(), &p.definition)));
         let partitions = Partition::parse_all(&definition.partitions)?;
         let has_secrets = layout.kinds().values().any(|k| *k == FieldKind::Secret);
         let passphrase = definition.passphrase.clone().unwrap_or_else(|| db_passphrase.to_string());
@@ -120,6 +130,7 @@ impl ResourceState {
             "attributes": d.attributes,
             "behavior": d.behavior.name(),
             "map": self.layout.map_json(),
+            "pluginMap": self.layout.plugin_map_json(),
             "partitions": d.partitions,
             "timestamps": d.timestamps,
             "paranoid": d.paranoid,

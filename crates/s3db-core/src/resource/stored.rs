@@ -23,6 +23,10 @@ pub fn encode(state: &ResourceState, split: &Split) -> Encoded {
     if state.definition.behavior == Behavior::BodyOnly {
         let map = Value::Object(state.layout.map_json());
         metadata.push(("_map".into(), metadata::encode_value(&json::stringify(&map))));
+        let plugin_map = state.layout.plugin_map_json();
+        if !plugin_map.is_empty() {
+            metadata.push(("_pluginmap".into(), metadata::encode_value(&json::stringify(&Value::Object(plugin_map)))));
+        }
     }
     let body = split.body.as_ref().map(|b| json::stringify(&Value::Object(b.clone())).into_bytes()).unwrap_or_default();
     let content_type = (!body.is_empty()).then(|| "application/json".to_string());
@@ -45,8 +49,10 @@ pub fn raw_fields(head: &ObjectHead, body: &[u8]) -> RawFields {
             metadata::MetaValue::Undefined => continue,
             metadata::MetaValue::Text(text) => Value::String(text),
         };
-        if key == "_map" {
-            stored_map = value.as_str().and_then(parse_stored_map);
+        if key == "_map" || key == "_pluginmap" {
+            if let Some(parsed) = value.as_str().and_then(parse_stored_map) {
+                stored_map.get_or_insert_with(HashMap::new).extend(parsed);
+            }
             continue;
         }
         fields.push((key.clone(), value));

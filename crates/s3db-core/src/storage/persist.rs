@@ -65,8 +65,9 @@ pub fn from_json(document: &Value, what: &str) -> Result<Snapshot> {
 
 pub fn save(snapshot: &Snapshot, bucket: &str, key_prefix: &str, saved_at: &str, path: &Path) -> Result<()> {
     let document = to_json(snapshot, bucket, key_prefix, saved_at);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| file_error("cannot create directory for", path, e))?;
+    // As s3db.js: the directory must exist (a mistyped path is an error, not a new directory tree).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        return Err(Error::new(ErrorKind::Storage, format!("cannot save to {}: directory {} does not exist", path.display(), dir.display())));
     }
     let temp = path.with_extension("tmp");
     std::fs::write(&temp, document.to_string()).map_err(|e| file_error("cannot write", &temp, e))?;
@@ -118,5 +119,7 @@ mod tests {
         assert_eq!(object.head.content_type.as_deref(), Some("application/x"));
         std::fs::remove_file(&path).unwrap();
         assert!(load(&path).is_err());
+        let nowhere = std::env::temp_dir().join("s3db-no-such-dir").join("x.json");
+        assert!(save(&store.snapshot(), "b", "p", "now", &nowhere).unwrap_err().message.contains("does not exist"));
     }
 }

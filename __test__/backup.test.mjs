@@ -59,7 +59,7 @@ describe('backup options', () => {
     const client = new MemoryClient();
     await seeded(client);
     const dir = fresh('plain');
-    await client.exportBackup(dir, { resources: ['orders'] });
+    await client.exportBackup(dir, { resources: ['orders'], compress: false });
     expect(fs.readdirSync(dir).sort()).toEqual(['orders.jsonl', 's3db.json']);
     expect(fs.readFileSync(path.join(dir, 'orders.jsonl'), 'utf8')).toBe('{"id":"o1","total":12.5}\n');
   });
@@ -88,6 +88,27 @@ describe('backup options', () => {
     expect(stats.recordsImported).toBe(1);
     expect(stats.errors).toHaveLength(2);
     expect(stats.errors.map((e) => e.error).join(' ')).toMatch(/invalid JSON.*must be a string|must be a string.*invalid JSON/);
+  });
+
+  it('objects under resource=<name>/ with no catalogue entry are kept raw, as s3db.js keeps them', async () => {
+    const client = new MemoryClient({ bucket: 'raw' });
+    await client.putObject({ key: 'resource=products/id=pr1', metadata: { name: 'Product 1', price: '99.99' }, body: JSON.stringify({ stock: 10 }) });
+    await client.putObject({ key: 'resource=notes/id=n1', metadata: { title: 'x' }, body: 'plain text' });
+    const dir = fresh('raw');
+    const result = await client.exportBackup(dir);
+    expect(result.resourceCount).toBe(2);
+    expect(result.files.products).toBe(path.join(dir, 'products.jsonl.gz'));
+    expect(result.stats.compressed).toBe(true);
+    const lines = zlib.gunzipSync(fs.readFileSync(result.files.products)).toString().trim().split('\n').map(JSON.parse);
+    expect(lines).toEqual([{ name: 'Product 1', price: '99.99', id: 'pr1', stock: 10 }]);
+    const only = await client.exportBackup(fresh('raw-filter'), { resources: ['notes'], compress: false });
+    expect(Object.keys(only.files)).toEqual(['notes']);
+
+    const other = new MemoryClient({ bucket: 'raw-restore' });
+    expect(await other.importBackup(dir)).toEqual({ resourcesImported: 2, recordsImported: 2, errors: [] });
+    const product = await other.getObject('resource=products/id=pr1');
+    expect(product.Metadata).toEqual({ name: 'Product 1', price: '99.99', stock: '10' });
+    expect(await (await other.getObject('resource=notes/id=n1')).Body.transformToString()).toBe('plain text');
   });
 
   it('a directory without s3db.json is refused clearly', async () => {

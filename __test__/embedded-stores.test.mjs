@@ -14,6 +14,8 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 's3db-embedded-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 let dirCounter = 0;
 const freshDir = (label) => path.join(scratch, `${label}-${++dirCounter}`);
+/** A fresh directory that exists (saved stores go into existing directories only). */
+const madeDir = (label) => fs.mkdirSync(freshDir(label), { recursive: true });
 
 async function usersOn(options) {
   const db = new S3db(options);
@@ -64,7 +66,7 @@ describe('MemoryClient', () => {
   });
 
   it('saveToDisk/loadFromDisk round-trip into a new client, bodies and secrets included', async () => {
-    const file = path.join(freshDir('persist'), 'state.json');
+    const file = path.join(madeDir('persist'), 'state.json');
     const client = new MemoryClient({ bucket: 'b', keyPrefix: 'app' });
     const { users } = await usersOn({ client, passphrase: 'p' });
     await users.insert({ id: 'u1', name: 'Ana', secret: 'hunter2' });
@@ -80,7 +82,7 @@ describe('MemoryClient', () => {
   });
 
   it('autoPersist writes changes to persistPath without keeping the process alive', async () => {
-    const file = path.join(freshDir('auto'), 'auto.json');
+    const file = path.join(madeDir('auto'), 'auto.json');
     const client = new MemoryClient({ persistPath: file, autoPersist: true });
     const { db, users } = await usersOn({ client });
     await users.insert({ id: 'u1', name: 'Ana' });
@@ -89,6 +91,17 @@ describe('MemoryClient', () => {
     await users.insert({ id: 'u2', name: 'Bo' });
     await db.disconnect(); // flushes
     expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).objects)).toContain('resource=users/data/id=u2');
+  });
+
+  it('autoPersist into a missing directory reports persistError and keeps the writes', async () => {
+    const file = path.join(freshDir('nowhere'), 'auto.json');
+    const client = new MemoryClient({ persistPath: file, autoPersist: true });
+    const failures = [];
+    client.on('persistError', (error) => failures.push(error.message));
+    await client.putObject({ key: 'k', metadata: {}, body: 'kept' });
+    expect(failures[0]).toMatch(/does not exist/);
+    expect(await (await client.getObject('k')).Body.transformToString()).toBe('kept');
+    expect(fs.existsSync(file)).toBe(false);
   });
 
   it('enforceLimits rejects metadata over the limit like S3 and writes nothing', async () => {

@@ -1,7 +1,9 @@
 'use strict';
 // Backups in the BackupPlugin layout: `s3db.json` (schemas and stats) plus one JSON Lines file
-// per resource, `<name>.jsonl` or gzip-compressed `<name>.jsonl.gz`. The engine produces and
-// consumes the records; this module only moves files.
+// per resource, `<name>.jsonl` or gzip-compressed `<name>.jsonl.gz` (the default, as in s3db.js).
+// Catalogued resources go through the engine as records; `resource=<name>/…` objects that no
+// catalogue entry describes are kept as s3db.js's MemoryClient keeps them (raw): each object's
+// metadata and JSON body as one line, restored object for object.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -23,13 +25,63 @@ async function databaseFor(client, database) {
   return opened;
 }
 
+/** The catalogued resources to export: none when the store has no s3db.json (connecting would write one). */
+async function cataloguedResources(client, database) {
+  if (!database && !(await client.exists('s3db.json'))) return {};
+  return (await databaseFor(client, database)).resources;
+}
+
 function chosen(names, filter) {
   return filter && filter.length ? names.filter((name) => filter.includes(name)) : names;
 }
 
-/** Writes a backup of `client`'s resources into `outputDir`; resolves to the manifest. */
-async function exportBackup(client, outputDir, { compress = false, database, resources, onProgress } = {}) {
-  const db = await databaseFor(client, database);
+/** The `resource=<name>/…` keys no catalogued resource owns, by resource name. */
+async function rawResourceKeys(client, catalogued, filter) {
+  const groups = new Map();
+  for (const key of await client.getAllKeys({ prefix: 'resource=' })) {
+    const name = /^resource=([^/]+)\//.exec(key)[1];
+    if (catalogued.has(name) || (filter && filter.length && !filter.includes(name))) continue;
+    if (!groups.has(name)) groups.set(name, []);
+    groups.get(name).push(key);
+  }
+  return groups;
+}
+
+/** One raw object as a line: its metadata, its JSON body's fields (or `_body`), and `id` from its key. */
+async function rawLine(client, key) {
+  const object = await client.getObject(key);
+  const line = { ...object.Metadata };
+  const id = /\/id=([^/]+)/.exec(key);
+  if (id && line.id === undefined) line.id = id[1];
+  const body = (await object.Body.transformToString()) || '';
+  let parsed;
+  if (body.startsWith('{')) {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      // kept as text below
+    }
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) Object.assign(line, parsed);
+  else if (body) line._body = body;
+  return JSON.stringify(line);
+}
+
+function writeLines(outputDir, name, text, compress) {
+  const content = text ? `${text}\n` : '';
+  const file = path.join(outputDir, `${name}.jsonl${compress ? '.gz' : ''}`);
+  const bytes = compress ? zlib.gzipSync(content) : Buffer.from(content);
+  fs.writeFileSync(file, bytes);
+  return { file, recordCount: text ? text.split('\n').length : 0, fileSize: bytes.length };
+}
+
+/**
+ * Writes a backup of `client`'s resources into `outputDir`. Resolves to the manifest written as
+ * `s3db.json`, plus s3db.js's summary: `manifest` (its path), `files` (by resource), `stats`,
+ * `resourceCount`.
+ */
+async function exportBackup(client, outputDir, { compress = true, database, resources, onProgress } = {}) {
+  const catalogued = await cataloguedResources(client, database);
   fs.mkdirSync(outputDir, { recursive: true });
   const manifest = {
     version: '1.0',
@@ -41,24 +93,33 @@ async function exportBackup(client, outputDir, { compress = false, database, res
     totalRecords: 0,
     totalSize: 0,
   };
-  for (const name of chosen(Object.keys(db.resources), resources)) {
-    const resource = db.resources[name];
+  const files = {};
+  const record = (name, entry, written) => {
+    manifest.resources[name] = { ...entry, stats: { recordCount: written.recordCount, fileSize: written.fileSize } };
+    manifest.totalRecords += written.recordCount;
+    manifest.totalSize += written.fileSize;
+    files[name] = written.file;
+    if (onProgress) onProgress({ resource: name, records: written.recordCount });
+  };
+  for (const name of chosen(Object.keys(catalogued), resources)) {
+    const resource = catalogued[name];
     const text = await call(() => resource._native.exportJsonl());
-    const recordCount = text ? text.split('\n').length : 0;
-    const content = text ? `${text}\n` : '';
-    const file = path.join(outputDir, `${name}.jsonl${compress ? '.gz' : ''}`);
-    const bytes = compress ? zlib.gzipSync(content) : Buffer.from(content);
-    fs.writeFileSync(file, bytes);
-    manifest.resources[name] = {
-      schema: { attributes: resource.attributes, partitions: resource.config.partitions, behavior: resource.behavior, timestamps: resource.config.timestamps },
-      stats: { recordCount, fileSize: bytes.length },
-    };
-    manifest.totalRecords += recordCount;
-    manifest.totalSize += bytes.length;
-    if (onProgress) onProgress({ resource: name, records: recordCount });
+    const schema = { attributes: resource.attributes, partitions: resource.config.partitions, behavior: resource.behavior, timestamps: resource.config.timestamps };
+    record(name, { schema }, writeLines(outputDir, name, text, compress));
+  }
+  for (const [name, keys] of await rawResourceKeys(client, new Set(Object.keys(catalogued)), resources)) {
+    const lines = [];
+    for (const key of keys) lines.push(await rawLine(client, key));
+    record(name, { raw: true }, writeLines(outputDir, name, lines.join('\n'), compress));
   }
   fs.writeFileSync(path.join(outputDir, 's3db.json'), JSON.stringify(manifest, null, 2));
-  return manifest;
+  return {
+    ...manifest,
+    manifest: path.join(outputDir, 's3db.json'),
+    files,
+    stats: manifest,
+    resourceCount: Object.keys(manifest.resources).length,
+  };
 }
 
 /** Writes documents under their ids through the engine; resolves to `{imported, errors: [{index, error}]}`. */
@@ -80,18 +141,32 @@ async function importBackup(client, backupDir, { clear = false, database, resour
   }
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
   if (clear) await client.clear();
-  const db = await databaseFor(client, database);
-  if (clear) await db.connect();
+  // Opened only for catalogued resources: connecting writes an s3db.json that raw backups never had.
+  let db = null;
+  const openDatabase = async () => {
+    if (!db) {
+      db = await databaseFor(client, database);
+      if (clear) await db.connect();
+    }
+    return db;
+  };
+  if (database) await openDatabase();
   const stats = { resourcesImported: 0, recordsImported: 0, errors: [] };
   for (const name of chosen(Object.keys(manifest.resources || {}), resources)) {
-    const { schema = {} } = manifest.resources[name];
-    const resource = db.resources[name] || await db.createResource({ name, ...schema });
+    const { schema } = manifest.resources[name];
     const file = [`${name}.jsonl.gz`, `${name}.jsonl`].map((f) => path.join(backupDir, f)).find((f) => fs.existsSync(f));
     if (!file) {
       stats.errors.push({ resource: name, error: `missing ${name}.jsonl(.gz)` });
       continue;
     }
     const lines = readLines(file);
+    if (!schema && !(db && db.resources[name])) {
+      await importRawLines(client, name, lines, stats);
+      stats.resourcesImported += 1;
+      continue;
+    }
+    const target = await openDatabase();
+    const resource = target.resources[name] || await target.createResource({ name, ...schema });
     for (let start = 0; start < lines.length; start += IMPORT_BATCH) {
       const batch = lines.slice(start, start + IMPORT_BATCH);
       const documents = [];
@@ -110,6 +185,20 @@ async function importBackup(client, backupDir, { clear = false, database, resour
     stats.resourcesImported += 1;
   }
   return stats;
+}
+
+/** Restores raw lines object for object: `resource=<name>/id=<id>`, the other fields as metadata. */
+async function importRawLines(client, name, lines, stats) {
+  for (const [index, line] of lines.entries()) {
+    try {
+      const { id, _body: body, ...metadata } = JSON.parse(line);
+      if (id === undefined || id === null || id === '') throw new Error('the line has no id');
+      await client.putObject({ key: `resource=${name}/id=${id}`, metadata, body });
+      stats.recordsImported += 1;
+    } catch (error) {
+      stats.errors.push({ resource: name, line: index + 1, error: error.message });
+    }
+  }
 }
 
 module.exports = { exportBackup, importBackup, importDocuments };

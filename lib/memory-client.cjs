@@ -110,21 +110,34 @@ class MemoryClient extends StoreClient {
     return counts.PutObjectCommand + counts.CopyObjectCommand + counts.DeleteObjectCommand + counts.DeleteObjectsCommand;
   }
 
+  /** Writes through the client API are saved before their call resolves (s3db.js does the same). */
+  _afterWrite() {
+    if (this.autoPersist) this._flushReporting();
+  }
+
+  /**
+   * An automatic save that fails does not fail the write that triggered it nor the process: it is
+   * a `persistError` event (a process warning when nobody listens), and the next save retries.
+   */
+  _flushReporting() {
+    try {
+      this.flush();
+    } catch (error) {
+      if (this.listenerCount('persistError') > 0) this.emit('persistError', error);
+      else process.emitWarning(`MemoryClient autoPersist: ${error.message}`, { code: 'S3DB_PERSIST' });
+    }
+  }
+
   /**
    * With `autoPersist`, changes reach the file within a quarter second and before the process
    * exits. (Writes go straight from the engine to the store, so changes are noticed by polling
    * the write counters; the timer does not keep the process alive.)
    */
-  /** Writes through the client API are saved before their call resolves (s3db.js does the same). */
-  _afterWrite() {
-    if (this.autoPersist) this.flush();
-  }
-
   _watchForPersistence() {
     this._savedAtWrites = this._writeCount();
-    this._persistTimer = setInterval(() => this.flush(), 250);
+    this._persistTimer = setInterval(() => this._flushReporting(), 250);
     this._persistTimer.unref();
-    process.once('beforeExit', () => this.flush());
+    process.once('beforeExit', () => this._flushReporting());
   }
 }
 

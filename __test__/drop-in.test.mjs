@@ -291,6 +291,27 @@ describe('the rest of the Resource API', () => {
     expect(catalogue.resources.loose).toBeUndefined();
   });
 
+  it('persistHooks stores hook source in s3db.json and restores the hooks on connect', async () => {
+    const url = uniqueUrl('persist-hooks');
+    const first = new S3db({ connectionString: url, persistHooks: true });
+    await first.connect();
+    await first.createResource({
+      name: 'members',
+      attributes: { name: 'string' },
+      hooks: { beforeInsert: [function longEnough(member) { if (member.name.length < 2) throw new Error('Name too short'); return member; }] },
+    });
+    const saved = first.savedMetadata.resources.members.versions.v1.hooks.beforeInsert;
+    expect(saved).toEqual([expect.objectContaining({ __s3db_serialized_function: true, name: 'longEnough' })]);
+    await first.disconnect();
+
+    const second = await connected({ connectionString: url, persistHooks: true });
+    expect((await caught(second.resources.members.insert({ name: 'X' }))).message).toBe('Name too short');
+    expect((await second.resources.members.insert({ name: 'Xena' })).name).toBe('Xena');
+    // Without the option nothing stored is run.
+    const third = await connected({ connectionString: url });
+    expect((await third.resources.members.insert({ name: 'Y' })).name).toBe('Y');
+  });
+
   it('a lone UTF-16 surrogate in a document is stored as U+FFFD instead of failing', async () => {
     const db = await connected();
     const notes = await db.createResource({ name: uniqueName('notes'), attributes: { text: 'string' } });

@@ -74,8 +74,36 @@ function withSecretsHidden(options) {
   return copy;
 }
 
+/** A hook function as `persistHooks` stores it in s3db.json (s3db.js's form). */
+function serialisedHook(fn) {
+  return typeof fn === 'function' ? { __s3db_serialized_function: true, code: fn.toString(), name: fn.name || 'anonymous' } : null;
+}
+
+/**
+ * The hook functions stored for a resource by `persistHooks`, rebuilt from their source text.
+ * This runs code read from the bucket, which is why it is opt-in (as in s3db.js); a hook that
+ * does not compile is left out with a warning.
+ */
+function restoredHooks(stored) {
+  const hooks = {};
+  for (const [event, entries] of Object.entries(stored || {})) {
+    if (!Array.isArray(entries)) continue;
+    hooks[event] = [];
+    for (const entry of entries) {
+      if (!entry || entry.__s3db_serialized_function !== true || typeof entry.code !== 'string') continue;
+      try {
+        const fn = new Function(`return (${entry.code});`)();
+        if (typeof fn === 'function') hooks[event].push(fn);
+      } catch (error) {
+        process.emitWarning(`persistHooks: hook '${entry.name}' for '${event}' does not compile (${error.message}); left out`, { code: 'S3DB_HOOK' });
+      }
+    }
+  }
+  return hooks;
+}
+
 /** createResource's config, split into what Rust stores and what only JS can hold. */
-function splitConfig(config) {
+function splitConfig(config, { persistHooks = false } = {}) {
   if (config === null || typeof config !== 'object') {
     throw new ResourceError({ message: 'createResource expects a configuration object' });
   }
@@ -100,7 +128,7 @@ function splitConfig(config) {
     });
   }
   const serialisedHooks = Object.fromEntries(
-    Object.entries(hooks).map(([name, fns]) => [name, [].concat(fns).map(() => null)]),
+    Object.entries(hooks).map(([name, fns]) => [name, [].concat(fns).map(persistHooks ? serialisedHook : () => null)]),
   );
   const { idGenerator, middlewares } = config;
   const stored = { ...config, hooks: serialisedHooks };
@@ -175,6 +203,7 @@ class Database extends EventEmitter {
   async connect() {
     await this._hooks.run('beforeConnect', { method: 'connect', args: [] });
     const reply = await parse(call(() => this._native.connect()));
+    this.savedMetadata = reply.savedMetadata;
     for (const description of reply.resources) {
       const existing = this.resources[description.name];
       const handle = this._native.resource(description.name);
@@ -182,15 +211,22 @@ class Database extends EventEmitter {
         existing._native = handle; // a reconnect loads new engine resources
         existing._applyDescription(description);
       } else {
-        this._addResource(new Resource(this, handle, description));
+        const jsConfig = this.persistHooks ? { hooks: restoredHooks(this._storedHooks(description.name)) } : {};
+        this._addResource(new Resource(this, handle, description, jsConfig));
       }
     }
-    this.savedMetadata = reply.savedMetadata;
     this._connected = true;
     await this.startPlugins();
     if (reply.healingLog.length) this.emit('metadataHealed', { healingLog: reply.healingLog, metadata: this.savedMetadata });
     this.emit('connected', new Date());
     await this._hooks.run('afterConnect', { method: 'connect', args: [] });
+  }
+
+  /** The hooks s3db.json holds for the current version of `name`. */
+  _storedHooks(name) {
+    const entry = this.savedMetadata && this.savedMetadata.resources && this.savedMetadata.resources[name];
+    const version = entry && entry.versions && entry.versions[entry.currentVersion];
+    return version && version.hooks;
   }
 
   _addResource(resource) {
@@ -238,7 +274,7 @@ class Database extends EventEmitter {
   }
 
   async createResource(config) {
-    const { stored, js } = splitConfig(config);
+    const { stored, js } = splitConfig(config, { persistHooks: this.persistHooks });
     if (!this._connected) await this.connect();
     await this._hooks.run('beforeCreateResource', { method: 'createResource', args: [config], config });
     const reply = await parse(call(() => this._native.createResource(toJson(stored, 'resource config'))));
@@ -274,7 +310,7 @@ class Database extends EventEmitter {
    * adds a version when the definition changed).
    */
   async createResourceIfNotExists(config) {
-    const { stored, js } = splitConfig(config);
+    const { stored, js } = splitConfig(config, { persistHooks: this.persistHooks });
     if (!this._connected) await this.connect();
     const reply = await parse(call(() => this._native.createResourceIfNotExists(toJson(stored, 'resource config'))));
     const existing = this.resources[reply.resource.name];

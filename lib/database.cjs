@@ -136,6 +136,7 @@ function splitConfig(config, { persistHooks = false } = {}) {
   delete stored.middlewares;
   delete stored.client;
   delete stored.database;
+  delete stored.observers;
   if (typeof idGenerator === 'function') stored.idGenerator = 'custom_function';
   if (stored.options) stored.options = { ...legacy, hooks: undefined };
   return { stored, js: { hooks, events: config.events, idGenerator, asyncEvents: config.asyncEvents, middlewares } };

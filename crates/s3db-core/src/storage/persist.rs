@@ -67,7 +67,7 @@ pub fn save(snapshot: &Snapshot, bucket: &str, key_prefix: &str, saved_at: &str,
     let document = to_json(snapshot, bucket, key_prefix, saved_at);
     // As s3db.js: the directory must exist (a mistyped path is an error, not a new directory tree).
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
-        return Err(Error::new(ErrorKind::Storage, format!("cannot save to {}: directory {} does not exist", path.display(), dir.display())));
+        return Err(Error::new(ErrorKind::Storage, format!("Failed to save to disk: {}: directory {} does not exist", path.display(), dir.display())));
     }
     let temp = path.with_extension("tmp");
     std::fs::write(&temp, document.to_string()).map_err(|e| file_error("cannot write", &temp, e))?;

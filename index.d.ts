@@ -157,12 +157,23 @@ export interface SchemaInfo {
   options: { autoDecrypt: boolean; allNestedObjectsOptional: boolean; arraySeparator: '|' };
 }
 
+export interface ValidationResult<D = Record<string, unknown>> {
+  isValid: boolean;
+  valid: boolean;
+  errors: ValidationIssue[];
+  data: D;
+  original: D;
+}
+
 export declare class Resource<T extends object = Record<string, any>> extends EventEmitter {
+  /** A resource on `client` (or `database`) that is not added to the database nor to s3db.json. */
+  constructor(config: ResourceConfig & { client?: StoreClient; database?: Database; passphrase?: string });
   readonly name: string;
   readonly version: string;
   readonly attributes: AttributesDefinition;
   readonly behavior: Behavior;
-  readonly schema: SchemaInfo;
+  readonly schema: Schema;
+  readonly idGeneratorType: number | 'custom_function';
   readonly map: Record<string, string>;
   readonly config: Record<string, unknown>;
   readonly hooks: Record<string, HookFunction[]>;
@@ -210,6 +221,15 @@ export declare class Resource<T extends object = Record<string, any>> extends Ev
   getResourceKey(id: string): string;
   getDefinitionHash(): string;
   export(): Record<string, unknown>;
+  /** Validates without writing; the id is left out unless `includeId`. */
+  validate(data: Partial<T> & Record<string, unknown>, options?: { throwOnError?: boolean; includeId?: boolean; mutateOriginal?: boolean }): Promise<ValidationResult>;
+  updateAttributes(attributes: AttributesDefinition): { oldAttributes: AttributesDefinition; newAttributes: AttributesDefinition };
+  addPluginAttribute(name: string, definition: AttributeDefinition, pluginName: string): void;
+  removePluginAttribute(name: string, pluginName?: string | null): boolean;
+  setContent(params: { id: string; buffer: Buffer | Uint8Array | string; contentType?: string }): Promise<Stored<T> & { _hasContent: true; _contentLength: number; _mimeType: string }>;
+  content(id: string): Promise<{ buffer: Buffer | null; contentType: string | null }>;
+  hasContent(id: string): Promise<boolean>;
+  deleteContent(id: string): Promise<void>;
 }
 
 export interface OrphanedPartition {
@@ -494,14 +514,20 @@ export declare class StoreClient extends EventEmitter {
   readonly id: string;
   readonly bucket: string;
   readonly keyPrefix: string;
-  putObject(params: { key: string; metadata?: Record<string, string>; body?: Buffer | string; contentType?: string; ifNoneMatch?: '*' }): Promise<{ ETag: string }>;
-  getObject(key: string): Promise<ObjectResponse & { Body: { transformToByteArray(): Promise<Uint8Array>; transformToString(encoding?: string): Promise<string>; buffer: Buffer } }>;
+  putObject(params: { key: string; metadata?: Record<string, string>; body?: Buffer | Uint8Array | string; contentType?: string; ifNoneMatch?: '*'; ifMatch?: string }): Promise<{ ETag: string }>;
+  getObject(key: string): Promise<ObjectResponse & { Body: Readable & { transformToByteArray(): Promise<Uint8Array>; transformToString(encoding?: string): Promise<string>; buffer: Buffer } }>;
   headObject(key: string): Promise<ObjectResponse>;
   copyObject(params: { from: string; to: string; metadata?: Record<string, string>; metadataDirective?: 'COPY' | 'REPLACE'; contentType?: string }): Promise<unknown>;
   exists(key: string): Promise<boolean>;
   deleteObject(key: string): Promise<unknown>;
   deleteObjects(keys: string[]): Promise<{ Deleted: Array<{ Key: string }>; Errors: unknown[] }>;
-  listObjects(params?: { prefix?: string; maxKeys?: number; continuationToken?: string }): Promise<{ Contents: Array<{ Key: string }>; KeyCount: number; IsTruncated: boolean; NextContinuationToken: string | null }>;
+  listObjects(params?: { prefix?: string; maxKeys?: number; continuationToken?: string; delimiter?: string }): Promise<{ Contents: Array<{ Key: string }>; KeyCount: number; IsTruncated: boolean; NextContinuationToken: string | null; CommonPrefixes?: Array<{ Prefix: string }> }>;
+  getKeysPage(params?: { prefix?: string; offset?: number; amount?: number }): Promise<string[]>;
+  getContinuationTokenAfterOffset(params?: { prefix?: string; offset?: number }): Promise<string | null>;
+  moveObject(params: { from: string; to: string }): Promise<true>;
+  moveAllObjects(params: { prefixFrom: string; prefixTo: string }): Promise<string[]>;
+  /** Runs an AWS SDK command object (Put/Get/Head/Copy/Delete/DeleteObjects/ListObjectsV2). */
+  sendCommand(command: { input: Record<string, unknown> }): Promise<unknown>;
   getAllKeys(params?: { prefix?: string }): Promise<string[]>;
   count(params?: { prefix?: string }): Promise<number>;
   deleteAll(params?: { prefix?: string }): Promise<number>;
@@ -519,6 +545,8 @@ export interface MemorySnapshot {
   bucket: string;
   keyPrefix: string;
   objectCount: number;
+  /** Plain JSON, built when first read; `restore()` accepts it back. */
+  objects: Record<string, { metadata: Record<string, string>; contentType: string | null; contentLength: number; lastModified: number; etag: string; body: string }>;
 }
 
 export declare class MemoryClient extends StoreClient {
@@ -526,7 +554,7 @@ export declare class MemoryClient extends StoreClient {
   readonly objectCount: number;
   getAllStoredKeys(): string[];
   snapshot(): MemorySnapshot;
-  restore(snapshot: MemorySnapshot): void;
+  restore(snapshot: MemorySnapshot | { objects: MemorySnapshot['objects'] }): void;
   saveToDisk(path?: string): Promise<string>;
   loadFromDisk(path?: string): Promise<{ objectCount: number; path: string }>;
   /** Saves to `persistPath` now if anything changed. */
@@ -594,13 +622,17 @@ export interface ValidationIssue {
 }
 
 export declare class BaseError extends Error {
-  code: string;
+  constructor(fields: { message: string; [detail: string]: unknown });
+  code?: string;
   statusCode?: number;
   thrownAt: Date;
+  description?: string;
   [detail: string]: unknown;
   toJson(): Record<string, unknown>;
 }
-export declare class S3dbError extends BaseError {}
+export declare class S3dbError extends BaseError {
+  constructor(message: string, details?: Record<string, unknown>);
+}
 export declare class DatabaseError extends S3dbError {}
 export declare class ValidationError extends S3dbError {}
 export declare class InvalidResourceItem extends ValidationError {
@@ -623,10 +655,131 @@ export declare class MetadataLimitError extends S3dbError {}
 export declare class AnalyticsNotEnabledError extends S3dbError {}
 export declare class ConnectionStringError extends S3dbError {}
 export declare class UnknownError extends S3dbError {}
-export declare class ResourceNotFound extends S3dbError {}
-export declare class NoSuchBucket extends S3dbError {}
-export declare class NoSuchKey extends S3dbError {}
-export declare class NotFound extends S3dbError {}
-export declare class MissingMetadata extends S3dbError {}
+export declare class ResourceNotFound extends S3dbError {
+  constructor(details: { bucket: string; resourceName: string; id: string; [detail: string]: unknown });
+}
+export declare class NoSuchBucket extends S3dbError {
+  constructor(details: { bucket: string; [detail: string]: unknown });
+}
+export declare class NoSuchKey extends S3dbError {
+  constructor(details: { bucket: string; key: string; id?: string; resourceName?: string; [detail: string]: unknown });
+}
+export declare class NotFound extends S3dbError {
+  constructor(details: { bucket: string; key: string; [detail: string]: unknown });
+}
+export declare class MissingMetadata extends S3dbError {
+  constructor(details: { bucket: string; [detail: string]: unknown });
+}
 export declare const ErrorMap: Record<string, typeof BaseError>;
 export declare function mapAwsError(error: unknown, context?: Record<string, unknown>): BaseError;
+
+// ---- Schema, Validator, helpers
+
+export declare class Schema {
+  constructor(config: { name?: string; attributes?: AttributesDefinition; passphrase?: string; version?: string | number; options?: Record<string, unknown>; map?: Record<string, string>; pluginMap?: Record<string, string> });
+  name: string;
+  attributes: AttributesDefinition;
+  version: string | number;
+  passphrase: string;
+  map: Record<string, string>;
+  reversedMap: Record<string, string>;
+  pluginMap: Record<string, string>;
+  options: { autoEncrypt: boolean; autoDecrypt: boolean; arraySeparator: string; generateAutoHooks: boolean; hooks: Record<'beforeMap' | 'afterMap' | 'beforeUnmap' | 'afterUnmap', Record<string, unknown[]>>; [option: string]: unknown };
+  validate(data: Record<string, unknown>, options?: { mutateOriginal?: boolean }): Promise<true | ValidationIssue[]>;
+  mapper(data: Record<string, unknown>): Promise<Record<string, unknown>>;
+  unmapper(mapped: Record<string, unknown>, mapOverride?: Record<string, string>): Promise<Record<string, unknown>>;
+  addHook(hook: 'beforeMap' | 'afterMap' | 'beforeUnmap' | 'afterUnmap', attribute: string, action: string, params?: Record<string, unknown>): void;
+  extractObjectKeys(attributes: AttributesDefinition, prefix?: string): string[];
+  getAttributeDefinition(path: string): AttributeDefinition | undefined;
+  defaultOptions(): Schema['options'];
+  export(): Record<string, unknown>;
+  static import(data: string | Record<string, unknown>): Schema;
+}
+
+export declare class Validator {
+  constructor(options?: { passphrase?: string; autoEncrypt?: boolean; options?: Record<string, unknown> });
+  compile(schema: AttributesDefinition): (data: Record<string, unknown>) => Promise<true | ValidationIssue[]>;
+  validate(data: Record<string, unknown>, schema: AttributesDefinition): Promise<true | ValidationIssue[]>;
+}
+
+export interface BehaviorInfo { name: Behavior; description: string }
+export declare const behaviors: Record<Behavior, BehaviorInfo>;
+export declare function getBehavior(name: string): BehaviorInfo;
+
+export declare function encode(n: number): string;
+export declare function decode(s: string): number;
+export declare function encodeDecimal(n: number): string;
+export declare function decodeDecimal(s: string): number;
+export declare function encodeFixedPoint(n: number, precision?: number): string;
+export declare function decodeFixedPoint(s: string, precision?: number): number;
+export declare function encodeFixedPointBatch(values: number[], precision?: number): string;
+export declare function decodeFixedPointBatch(s: string, precision?: number): number[];
+export declare function encrypt(content: string, passphrase: string): Promise<string>;
+export declare function decrypt(encryptedBase64: string, passphrase: string): Promise<string>;
+export declare function sha256(message: string | Uint8Array): Promise<string>;
+export declare function md5(data: string | Uint8Array): Promise<string>;
+export declare function idGenerator(size?: number): string;
+export declare function passwordGenerator(size?: number): string;
+export declare function calculateUTF8Bytes(text: unknown): number;
+export declare function clearUTF8Memory(): void;
+export declare function calculateAttributeNamesSize(mapped: Record<string, unknown>): number;
+export declare function calculateAttributeSizes(mapped: Record<string, unknown>): Record<string, number>;
+export declare function transformValue(value: unknown): string;
+export declare function calculateTotalSize(mapped: Record<string, unknown>): number;
+export declare function getSizeBreakdown(mapped: Record<string, unknown>): { total: number; valueSizes: Record<string, number>; namesSize: number; valueTotal: number; breakdown: Array<{ attribute: string; size: number; percentage: string }>; detailedBreakdown: { values: number; names: number; total: number } };
+export declare function calculateSystemOverhead(config?: { version?: string; timestamps?: boolean; id?: string }): number;
+export declare function calculateEffectiveLimit(config?: { s3Limit?: number; systemConfig?: { version?: string; timestamps?: boolean; id?: string } }): number;
+export declare function tryFn<T>(fn: () => Promise<T>): Promise<[boolean, unknown, T | undefined]>;
+export declare function tryFn<T>(fn: () => T): [boolean, unknown, T | undefined];
+export declare function tryFn<T>(promise: Promise<T>): Promise<[boolean, unknown, T | undefined]>;
+export declare function tryFnSync<T>(fn: () => T): [boolean, unknown, T | null];
+export declare function generateTypes(database: Database, options?: { outputPath?: string | null; moduleName?: string; includeResource?: boolean }): Promise<string>;
+export declare function printTypes(database: Database, options?: { moduleName?: string; includeResource?: boolean }): Promise<string>;
+
+export declare class MemoryStorage {
+  constructor(config?: MemoryClientOptions);
+  put(key: string, params?: { body?: Buffer | string; metadata?: Record<string, string>; contentType?: string; ifMatch?: string }): Promise<{ ETag: string; VersionId: null; ServerSideEncryption: null; Location: string }>;
+  get(key: string): Promise<ObjectResponse & { Body: Readable }>;
+  head(key: string): Promise<ObjectResponse>;
+  copy(from: string, to: string, params?: { metadata?: Record<string, string>; metadataDirective?: 'COPY' | 'REPLACE'; contentType?: string }): Promise<{ CopyObjectResult: { ETag: string; LastModified: string } }>;
+  exists(key: string): boolean;
+  delete(key: string): Promise<{ DeleteMarker: false; VersionId: null }>;
+  deleteMultiple(keys: string[]): Promise<{ Deleted: Array<{ Key: string }>; Errors: unknown[] }>;
+  list(params?: { prefix?: string; delimiter?: string | null; maxKeys?: number; continuationToken?: string | null }): Promise<unknown>;
+  snapshot(): MemorySnapshot;
+  restore(snapshot: MemorySnapshot): void;
+  saveToDisk(path?: string): Promise<string>;
+  loadFromDisk(path?: string): Promise<{ objectCount: number; path: string }>;
+  getStats(): ReturnType<MemoryClient['getStats']>;
+  clear(): Promise<void>;
+}
+
+export type FactoryDefinition = Record<string, unknown> | ((context: { seq: number; factory: Factory }) => Record<string, unknown> | Promise<Record<string, unknown>>);
+export declare class Factory {
+  static define(resourceName: string, definition: FactoryDefinition, options?: Record<string, unknown>): Factory;
+  static setDatabase(database: Database): void;
+  static get(resourceName: string): Factory | undefined;
+  static resetSequences(): void;
+  static reset(): void;
+  readonly resourceName: string;
+  sequence(name?: string): number;
+  trait(name: string, attributes: FactoryDefinition): this;
+  afterCreate(callback: (record: any, context: { database: Database }) => unknown): this;
+  beforeCreate(callback: (attributes: Record<string, unknown>) => unknown): this;
+  build(overrides?: Record<string, unknown>, options?: { traits?: string[] }): Promise<Record<string, unknown>>;
+  create(overrides?: Record<string, unknown>, options?: { traits?: string[]; database?: Database }): Promise<any>;
+  createMany(count: number, overrides?: Record<string, unknown>, options?: { traits?: string[]; database?: Database }): Promise<any[]>;
+  buildMany(count: number, overrides?: Record<string, unknown>, options?: { traits?: string[] }): Promise<Record<string, unknown>[]>;
+  createWithTraits(traits: string | string[], overrides?: Record<string, unknown>, options?: { database?: Database }): Promise<any>;
+  buildWithTraits(traits: string | string[], overrides?: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+export declare class Seeder {
+  constructor(database: Database, options?: { verbose?: boolean });
+  seed(specs: Record<string, number>): Promise<Record<string, any[]>>;
+  seedAndReturn(specs: Record<string, number>): Promise<Record<string, any[]>>;
+  call<R>(callback: (database: Database) => R | Promise<R>): Promise<R>;
+  truncate(resourceNames: string[]): Promise<void>;
+  truncateAll(): Promise<void>;
+  run(seeders: Array<(database: Database) => unknown>): Promise<unknown[]>;
+  reset(): Promise<void>;
+}

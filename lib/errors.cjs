@@ -150,45 +150,36 @@ function requireStrings(details, names, optional = []) {
 /** The engine's own message when it sent one, else the s3db.js text. */
 const engineMessage = (details, text) => (details[FROM_ENGINE] && details.message ? details.message : text);
 
-class ResourceNotFound extends S3dbError {
-  constructor(details = {}) {
-    requireStrings(details, ['id', 'bucket', 'resourceName']);
-    const { bucket, resourceName, id } = details;
-    super(engineMessage(details, `Resource not found: ${resourceName}/${id} [bucket:${bucket}]`), { ...details });
-  }
+/**
+ * A class constructed from one details object whose `required` fields must be strings (s3db.js's
+ * argument checks), with the message `text(details)`; `alwaysSet` fields exist even when absent.
+ */
+function checkedError(name, { required, optional = [], alwaysSet = [], text }) {
+  return {
+    [name]: class extends S3dbError {
+      constructor(details = {}) {
+        requireStrings(details, required, optional);
+        super(engineMessage(details, text(details)), { ...details });
+        for (const field of alwaysSet) this[field] = details[field];
+      }
+    },
+  }[name];
 }
 
-class NoSuchBucket extends S3dbError {
-  constructor(details = {}) {
-    requireStrings(details, ['bucket']);
-    super(engineMessage(details, `Bucket does not exists [bucket:${details.bucket}]`), { ...details });
-  }
-}
-
-class NoSuchKey extends S3dbError {
-  constructor(details = {}) {
-    requireStrings(details, ['key', 'bucket'], ['id']);
-    super(engineMessage(details, `No such key: ${details.key} [bucket:${details.bucket}]`), { ...details });
-    this.resourceName = details.resourceName;
-    this.id = details.id;
-  }
-}
-
-class NotFound extends S3dbError {
-  constructor(details = {}) {
-    requireStrings(details, ['key', 'bucket']);
-    super(engineMessage(details, `Not found: ${details.key} [bucket:${details.bucket}]`), { ...details });
-    this.resourceName = details.resourceName;
-    this.id = details.id;
-  }
-}
-
-class MissingMetadata extends S3dbError {
-  constructor(details = {}) {
-    requireStrings(details, ['bucket']);
-    super(engineMessage(details, `Missing metadata for bucket [bucket:${details.bucket}]`), { ...details });
-  }
-}
+const ResourceNotFound = checkedError('ResourceNotFound', {
+  required: ['id', 'bucket', 'resourceName'],
+  text: ({ bucket, resourceName, id }) => `Resource not found: ${resourceName}/${id} [bucket:${bucket}]`,
+});
+const NoSuchBucket = checkedError('NoSuchBucket', { required: ['bucket'], text: ({ bucket }) => `Bucket does not exists [bucket:${bucket}]` });
+const NoSuchKey = checkedError('NoSuchKey', {
+  required: ['key', 'bucket'], optional: ['id'], alwaysSet: ['resourceName', 'id'],
+  text: ({ key, bucket }) => `No such key: ${key} [bucket:${bucket}]`,
+});
+const NotFound = checkedError('NotFound', {
+  required: ['key', 'bucket'], alwaysSet: ['resourceName', 'id'],
+  text: ({ key, bucket }) => `Not found: ${key} [bucket:${bucket}]`,
+});
+const MissingMetadata = checkedError('MissingMetadata', { required: ['bucket'], text: ({ bucket }) => `Missing metadata for bucket [bucket:${bucket}]` });
 
 /** A document that failed schema validation; also a ValidationError for callers that catch those. */
 class InvalidResourceItem extends ValidationError {

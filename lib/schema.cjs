@@ -4,7 +4,7 @@
 // `attributes`.
 
 const { native, call, callSync, toJson } = require('./native.cjs');
-const { SchemaError } = require('./errors.cjs');
+const { SchemaError, fromNative } = require('./errors.cjs');
 
 const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
 const invert = (map) => Object.fromEntries(Object.entries(map || {}).map(([k, v]) => [v, k]));
@@ -85,7 +85,7 @@ class Schema {
         autoDecrypt: this.options.autoDecrypt !== false,
       }, 'schema'));
     } catch (error) {
-      const built = require('./errors.cjs').fromNative(error);
+      const built = fromNative(error);
       throw built instanceof SchemaError ? built : new SchemaError(built.message, { original: built, name });
     }
     this._engineMap = JSON.parse(this._native.map());

@@ -79,6 +79,18 @@ export interface S3Tunables {
   httpClientOptions?: { timeout?: number };
 }
 
+/** What a foreign `client` must offer (s3db.js's client interface). */
+export interface ClientLike {
+  config?: { bucket?: string; keyPrefix?: string };
+  putObject(params: { key: string; metadata?: Record<string, string>; body?: Buffer; contentType?: string; ifMatch?: string; ifNoneMatch?: string }): Promise<{ ETag?: string } | unknown>;
+  getObject(key: string): Promise<{ Body?: unknown; Metadata?: Record<string, string>; ContentType?: string; ContentLength?: number; ETag?: string; LastModified?: Date | string }>;
+  headObject(key: string): Promise<{ Metadata?: Record<string, string>; ContentType?: string; ContentLength?: number; ETag?: string; LastModified?: Date | string }>;
+  copyObject(params: { from: string; to: string; metadata?: Record<string, string>; metadataDirective?: 'COPY' | 'REPLACE'; contentType?: string }): Promise<unknown>;
+  deleteObject(key: string): Promise<unknown>;
+  deleteObjects(keys: string[]): Promise<{ Deleted?: Array<{ Key: string }> } | unknown>;
+  listObjects(params: { prefix?: string; maxKeys?: number; continuationToken?: string }): Promise<{ Contents?: Array<{ Key: string }>; IsTruncated?: boolean; NextContinuationToken?: string }>;
+}
+
 export interface DatabaseOptions extends S3Tunables {
   /**
    * `s3://KEY:SECRET@bucket/prefix?region=…`, `s3://bucket/prefix` (default AWS credential chain),
@@ -87,7 +99,7 @@ export interface DatabaseOptions extends S3Tunables {
   connectionString?: string;
   /** Old spelling of `connectionString`. */
   uri?: string;
-  client?: MemoryClient | FileSystemClient | S3Client;
+  client?: MemoryClient | FileSystemClient | S3Client | ClientLike;
   /** Used instead of a connection string: with `endpoint` a path-style URL, with keys an s3:// one. */
   bucket?: string;
   region?: string;
@@ -167,7 +179,7 @@ export interface ValidationResult<D = Record<string, unknown>> {
 
 export declare class Resource<T extends object = Record<string, any>> extends EventEmitter {
   /** A resource on `client` (or `database`) that is not added to the database nor to s3db.json. */
-  constructor(config: ResourceConfig & { client?: StoreClient; database?: Database; passphrase?: string });
+  constructor(config: ResourceConfig & { client?: StoreClient | ClientLike; database?: Database; passphrase?: string });
   readonly name: string;
   readonly version: string;
   readonly attributes: AttributesDefinition;

@@ -238,6 +238,104 @@ describe('the client API', () => {
   });
 });
 
+/** A test double with s3db.js's client interface: objects in a Map, under its own key prefix. */
+class MapClient {
+  constructor(keyPrefix = 'app') {
+    this.objects = new Map();
+    this.config = { bucket: 'double', keyPrefix };
+    this.calls = [];
+    this.version = 0;
+  }
+
+  full(key) { return `${this.config.keyPrefix}/${key}`; }
+
+  async putObject({ key, metadata = {}, body, contentType }) {
+    this.calls.push(['put', key]);
+    const etag = `"v${++this.version}"`;
+    this.objects.set(this.full(key), { metadata: { ...metadata }, body: body ? Buffer.from(body) : Buffer.alloc(0), contentType, etag });
+    return { ETag: etag };
+  }
+
+  async getObject(key) {
+    this.calls.push(['get', key]);
+    const object = this.objects.get(this.full(key));
+    if (!object) throw Object.assign(new Error(`no ${key}`), { name: 'NoSuchKey' });
+    return { Metadata: object.metadata, Body: object.body, ContentType: object.contentType, ContentLength: object.body.length, ETag: object.etag, LastModified: new Date() };
+  }
+
+  async headObject(key) {
+    const { Body, ...head } = await this.getObject(key);
+    return head;
+  }
+
+  async copyObject({ from, to }) { this.objects.set(this.full(to), { ...this.objects.get(this.full(from)) }); }
+
+  async deleteObject(key) { this.objects.delete(this.full(key)); }
+
+  async deleteObjects(keys) {
+    keys.forEach((key) => this.objects.delete(this.full(key)));
+    return { Deleted: keys.map((Key) => ({ Key })) };
+  }
+
+  async listObjects({ prefix = '', maxKeys = 1000, continuationToken } = {}) {
+    const all = [...this.objects.keys()].filter((key) => key.startsWith(this.full(prefix))).sort();
+    const start = continuationToken ? all.indexOf(continuationToken) + 1 : 0;
+    const page = all.slice(start, start + maxKeys);
+    const more = start + maxKeys < all.length;
+    return { Contents: page.map((Key) => ({ Key })), IsTruncated: more, NextContinuationToken: more ? page[page.length - 1] : undefined };
+  }
+}
+
+describe('any client object with the s3db.js client interface', () => {
+  it('a test double stores records, references and s3db.json through its own methods', async () => {
+    const client = new MapClient();
+    const db = new S3db({ client });
+    await db.connect();
+    expect(db.client).toBe(client);
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string', age: 'number', pw: 'secret' }, partitions: { byAge: { fields: { age: 'number' } } } });
+    const ann = await users.insert({ name: 'Ann', age: 30, pw: 'hunter2' });
+    expect(userFieldsOf(await users.get(ann.id))).toEqual({ id: ann.id, name: 'Ann', age: 30, pw: 'hunter2' });
+    await users.update(ann.id, { age: 31 });
+    expect(await users.listIds({ partition: 'byAge', partitionValues: { age: 31 } })).toEqual([ann.id]);
+    expect([...client.objects.keys()].sort()).toEqual([
+      'app/resource=users/data/id=' + ann.id, 'app/resource=users/partition=byAge/age=31/id=' + ann.id, 'app/s3db.json',
+    ]);
+    expect((await caught(users.insert({ id: ann.id, name: 'dup', age: 1, pw: 'x' }))).message).toMatch(/already exists/);
+    await users.delete(ann.id);
+    expect(await users.count()).toBe(0);
+    const reopened = new S3db({ client });
+    await reopened.connect();
+    expect(Object.keys(reopened.resources)).toEqual(['users']);
+  });
+
+  it('a wrapper around a MemoryClient sees every request; client errors reach the caller', async () => {
+    const inner = new MemoryClient({ bucket: 'wrapped' });
+    const seen = [];
+    const wrapper = {
+      config: inner.config,
+      putObject: (params) => { seen.push('put'); return inner.putObject(params); },
+      getObject: (key) => { seen.push('get'); return inner.getObject(key); },
+      headObject: (key) => inner.headObject(key),
+      copyObject: (params) => inner.copyObject(params),
+      deleteObject: (key) => inner.deleteObject(key),
+      deleteObjects: (keys) => inner.deleteObjects(keys),
+      listObjects: (params) => inner.listObjects(params),
+    };
+    const db = new S3db({ client: wrapper });
+    await db.connect();
+    const notes = await db.createResource({ name: 'notes', attributes: { text: 'string' } });
+    const note = await notes.insert({ text: 'héllo' });
+    expect((await notes.get(note.id)).text).toBe('héllo');
+    expect(seen).toContain('put');
+    expect(seen).toContain('get');
+    wrapper.getObject = async () => { throw new Error('network down'); };
+    expect((await caught(notes.get(note.id))).message).toMatch(/network down/);
+    expect(caughtSync(() => new S3db({ client: { putObject() {} } })).name).toBe('ConnectionStringError');
+  });
+});
+
+const userFieldsOf = (record) => Object.fromEntries(Object.entries(record).filter(([key]) => !key.startsWith('_')));
+
 describe('the rest of the Resource API', () => {
   it('validate() without writing; updateAttributes() redefines', async () => {
     const db = await connected();

@@ -8,6 +8,7 @@ const { MemoryClient } = require('./memory-client.cjs');
 const { FileSystemClient } = require('./filesystem-client.cjs');
 const { S3Client } = require('./s3-client.cjs');
 const { Resource } = require('./resource.cjs');
+const { storeForClient, hasClientInterface } = require('./js-client.cjs');
 const { HOOK_NAMES, LEGACY_HOOKS, DatabaseHooks } = require('./hooks.cjs');
 const { PluginHost } = require('./plugins/host.cjs');
 const { emitIfObserved } = require('./events.cjs');
@@ -169,22 +170,25 @@ class Database extends EventEmitter {
     const { client, connectionString } = resolveClient(options);
     this.client = client;
     this.connectionString = connectionString ? connectionString.toString() : undefined;
-    this.bucket = client.bucket;
-    this.keyPrefix = client.keyPrefix;
-    if (!client || !(client.storage instanceof native.NativeStore)) {
-      throw new ConnectionStringError({ message: 'client must be an S3Client, MemoryClient or FileSystemClient of s3db-native' });
+    const ours = Boolean(client) && client.storage instanceof native.NativeStore;
+    if (!ours && !hasClientInterface(client)) {
+      throw new ConnectionStringError('client must have the s3db.js client interface (putObject, getObject, headObject, listObjects, deleteObject, deleteObjects)', { operation: 'constructor' });
     }
+    this.bucket = client.bucket || (client.config && client.config.bucket) || 's3db';
+    this.keyPrefix = client.keyPrefix ?? (client.config && client.config.keyPrefix) ?? '';
+    // A foreign client applies its own key prefix; the engine then addresses keys below it.
+    const storage = ours ? client.storage : storeForClient(client);
     this._native = new native.NativeDatabase(
       toJson({
         bucket: this.bucket,
-        keyPrefix: this.keyPrefix,
+        keyPrefix: ours ? this.keyPrefix : '',
         passphrase: String(this.passphrase), // a Buffer (README: fs.readFileSync) counts as its UTF-8 text
         parallelism: this.parallelism,
         versioningEnabled: this.versioningEnabled,
         strictValidation: this.strictValidation,
         frozenClock: options.frozenClock,
       }, 'options'),
-      client.storage,
+      storage,
     );
     this._connected = false;
   }

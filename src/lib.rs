@@ -7,6 +7,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod database;
 mod helpers;
+mod js_store;
 mod schema;
 mod errors;
 mod objects;

@@ -203,6 +203,16 @@ impl NativeStore {
         Ok(Self::wrapped(store, None, key_prefix))
     }
 
+    /// A store answered by JavaScript (`dispatch(requestJson) => Promise<answerJson>`): an
+    /// s3db.js-style client object the app passed. Keys go to it as they are (the client
+    /// applies its own key prefix).
+    #[napi(factory, catch_unwind)]
+    pub fn from_js(dispatch: Function<String, Promise<String>>) -> Result<Self> {
+        let dispatcher = dispatch.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
+        let store: Arc<dyn ObjectStore> = Arc::new(crate::js_store::JsStore::new(dispatcher));
+        Ok(Self::wrapped(store, None, String::new()))
+    }
+
     fn key(&self, relative: &str) -> String {
         keys::join(&self.key_prefix, relative)
     }

@@ -336,6 +336,35 @@ describe('any client object with the s3db.js client interface', () => {
 
 const userFieldsOf = (record) => Object.fromEntries(Object.entries(record).filter(([key]) => !key.startsWith('_')));
 
+describe('options and names that must not be misread', () => {
+  it("s3db.js 21's `security: {passphrase}` encrypts with that passphrase, not the default", async () => {
+    const url = uniqueUrl('vault');
+    const writer = await connected({ connectionString: url, security: { passphrase: 'my-vault-key' } });
+    const vault = await writer.createResource({ name: 'vault', attributes: { token: 'secret' } });
+    await vault.insert({ id: 'v1', token: 'shh' });
+    const reader = await connected({ connectionString: url, passphrase: 'my-vault-key' });
+    expect((await reader.resources.vault.get('v1')).token).toBe('shh');
+    const outsider = await connected({ connectionString: url });
+    expect(await caught(outsider.resources.vault.get('v1'))).toBeInstanceOf(CryptoError);
+    expect(caughtSync(() => new S3db({ connectionString: url, passphrase: 'a', security: { passphrase: 'b' } }))).toBeInstanceOf(ValidationError);
+  });
+
+  it('resources named like Object.prototype members work, survive reconnects and pollute nothing', async () => {
+    const url = uniqueUrl('names');
+    const db = await connected({ connectionString: url });
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const resource = await db.createResource({ name, attributes: { v: 'string' } });
+      await resource.insert({ id: 'x', v: name });
+    }
+    expect(({}).v).toBeUndefined();
+    const again = await connected({ connectionString: url });
+    expect(Object.keys(again.resources).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
+    expect((await again.resources.constructor.get('x')).v).toBe('constructor');
+    expect((await again.resource('__proto__').get('x')).v).toBe('__proto__');
+    expect(again.resourceExists('valueOf')).toBe(false);
+  });
+});
+
 describe('the rest of the Resource API', () => {
   it('validate() without writing; updateAttributes() redefines', async () => {
     const db = await connected();

@@ -12,7 +12,7 @@ const { storeForClient, hasClientInterface } = require('./js-client.cjs');
 const { HOOK_NAMES, LEGACY_HOOKS, DatabaseHooks } = require('./hooks.cjs');
 const { PluginHost } = require('./plugins/host.cjs');
 const { emitIfObserved } = require('./events.cjs');
-const { ConnectionStringError, ResourceNotFound, ResourceError } = require('./errors.cjs');
+const { ConnectionStringError, ResourceNotFound, ResourceError, ValidationError } = require('./errors.cjs');
 
 const S3DB_VERSION = '12.4.0';
 const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
@@ -143,6 +143,18 @@ function splitConfig(config, { persistHooks = false } = {}) {
   return { stored, js: { hooks, events: config.events, idGenerator, asyncEvents: config.asyncEvents, middlewares } };
 }
 
+/**
+ * The secrets passphrase: `passphrase`, or s3db.js 21's `security: {passphrase}`. Two different
+ * ones are refused rather than one silently winning (it decides how secrets are stored).
+ */
+function passphraseOf({ passphrase, security }) {
+  const nested = security && typeof security === 'object' ? security.passphrase : undefined;
+  if (passphrase !== undefined && nested !== undefined && String(passphrase) !== String(nested)) {
+    throw new ValidationError('passphrase and security.passphrase differ: give one of them', { operation: 'constructor' });
+  }
+  return passphrase || nested || 'secret';
+}
+
 let nextDatabaseId = 1;
 
 class Database extends EventEmitter {
@@ -154,7 +166,7 @@ class Database extends EventEmitter {
     this.options = withSecretsHidden(options);
     this.verbose = Boolean(options.verbose);
     this.parallelism = Number.parseInt(options.parallelism ?? 10, 10) || 10;
-    this.passphrase = options.passphrase || 'secret';
+    this.passphrase = passphraseOf(options);
     this.versioningEnabled = Boolean(options.versioningEnabled);
     this.persistHooks = Boolean(options.persistHooks);
     this.strictValidation = options.strictValidation !== false;
@@ -166,7 +178,8 @@ class Database extends EventEmitter {
     this._pluginHost = new PluginHost(this);
     for (const plugin of this.pluginList) this._pluginHost.register(plugin);
     this.savedMetadata = null;
-    this.resources = {};
+    // No prototype: a resource may be called `constructor`, `toString` or `__proto__`.
+    this.resources = Object.create(null);
     const { client, connectionString } = resolveClient(options);
     this.client = client;
     this.connectionString = connectionString ? connectionString.toString() : undefined;
@@ -382,7 +395,7 @@ class Database extends EventEmitter {
       this._pluginHost.releaseListeners();
       if (typeof this.client.removeAllListeners === 'function') this.client.removeAllListeners();
       this.removeAllListeners();
-      this.resources = {};
+      this.resources = Object.create(null);
       this.savedMetadata = null;
       this._connected = false;
       this.emit('disconnected', new Date());

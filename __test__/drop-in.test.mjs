@@ -349,6 +349,27 @@ describe('options and names that must not be misread', () => {
     expect(caughtSync(() => new S3db({ connectionString: url, passphrase: 'a', security: { passphrase: 'b' } }))).toBeInstanceOf(ValidationError);
   });
 
+  it('no id climbs out of its database: ../ and // stay inside the key, on the engine and the client API', async () => {
+    const app1Url = uniqueUrl('reach', 'app1');
+    const app2Url = app1Url.replace(/app1$/, 'app2');
+    const app2 = await connected({ connectionString: app2Url });
+    const victims = await app2.createResource({ name: 'users', attributes: { name: 'string' } });
+    await victims.insert({ id: 'u1', name: 'safe' });
+    const app1 = await connected({ connectionString: app1Url });
+    const users = await app1.createResource({ name: 'users', attributes: { name: 'string' } });
+    const escape = '../../../app2/resource=users/data/id=u1';
+    expect(await users.exists(escape)).toBe(false);
+    expect(await caught(users.get(escape))).toBeInstanceOf(NoSuchKey);
+    expect(await caught(users.update(escape, { name: 'pwned' }))).toBeInstanceOf(Error);
+    expect(await caught(users.delete(escape))).toBeInstanceOf(NoSuchKey);
+    await users.deleteMany([escape]);
+    expect((await victims.get('u1')).name).toBe('safe');
+    await app1.client.putObject({ key: '../outside', metadata: {}, body: 'x' });
+    expect(await app1.client.exists('../outside')).toBe(true);
+    expect(await app2.client.exists('../outside')).toBe(false);
+    expect((await app1.client.getAllKeys({})).filter((k) => k.includes('outside'))).toEqual(['../outside']);
+  });
+
   it('resources named like Object.prototype members work, survive reconnects and pollute nothing', async () => {
     const url = uniqueUrl('names');
     const db = await connected({ connectionString: url });

@@ -6,17 +6,17 @@ use crate::error::{Error, Result};
 /// S3's limit on a key, in UTF-8 bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
 
-/// Joins the database key prefix and a relative key the way s3db.js does: `path.join` when the
-/// prefix is non-empty (collapsing `//`, dropping `.`, resolving `..`), the key as is otherwise.
+/// Joins the database key prefix and a relative key. The prefix is normalised like Node's
+/// `path.join` (`a//b/` is `a/b`), as s3db.js does; the relative key is kept verbatim, as S3
+/// keeps keys: s3db.js normalises it too, so an id such as `../../other/resource=x/data/id=1`
+/// reached outside the database, which cannot happen here.
 pub fn join(prefix: &str, relative: &str) -> String {
     if prefix.is_empty() {
         return relative.to_string();
     }
-    let joined = format!("{prefix}/{relative}");
-    if is_normal(&joined) {
-        return joined;
-    }
-    normalize(&joined)
+    let prefix = if is_normal(prefix) { std::borrow::Cow::Borrowed(prefix) } else { std::borrow::Cow::Owned(normalize(prefix)) };
+    let prefix = prefix.strip_suffix('/').unwrap_or(&prefix);
+    format!("{prefix}/{relative}")
 }
 
 /// True when `path.normalize` would leave `path` unchanged (no empty, `.` or `..` segment).
@@ -113,14 +113,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn join_matches_node_path_join() {
+    fn join_normalises_the_prefix_and_keeps_the_key_verbatim() {
         assert_eq!(join("databases/demo", "s3db.json"), "databases/demo/s3db.json");
         assert_eq!(join("", "s3db.json"), "s3db.json");
         assert_eq!(join("a//b/", "resource=x/data/id=k"), "a/b/resource=x/data/id=k");
-        assert_eq!(join("p", "resource=r/data/id=a/../b"), "p/resource=r/data/b");
-        assert_eq!(join("p", "resource=r/./data/id=x"), "p/resource=r/data/id=x");
         assert_eq!(join("/root", "x"), "/root/x");
         assert_eq!(join("p", "x/"), "p/x/");
+        // No input climbs out of the prefix or its resource.
+        assert_eq!(join("p", "resource=r/data/id=a/../b"), "p/resource=r/data/id=a/../b");
+        assert_eq!(join("app1", "resource=u/data/id=../../../../app2/resource=u/data/id=1"), "app1/resource=u/data/id=../../../../app2/resource=u/data/id=1");
+        assert_eq!(join("p", "a//b"), "p/a//b");
+        assert_eq!(join("p", ".."), "p/..");
     }
 
     #[test]

@@ -4,7 +4,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { S3db, MemoryClient, FileSystemClient, NoSuchKey, ConnectionStringError } from '../lib/index.mjs';
 import { caught, userFields } from './helpers.mjs';
@@ -91,6 +91,29 @@ describe('MemoryClient', () => {
     await users.insert({ id: 'u2', name: 'Bo' });
     await db.disconnect(); // flushes
     expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).objects)).toContain('resource=users/data/id=u2');
+  });
+
+  it('a persistPath that exists is loaded on construction, so the next save keeps its data', async () => {
+    const file = path.join(madeDir('reload'), 'db.json');
+    const first = new MemoryClient({ persistPath: file, autoPersist: true });
+    await first.putObject({ key: 'kept', metadata: {}, body: 'from the first run' });
+    const second = new MemoryClient({ persistPath: file, autoPersist: true });
+    expect(await (await second.getObject('kept')).Body.transformToString()).toBe('from the first run');
+    await second.putObject({ key: 'new', metadata: {} });
+    expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).objects).sort()).toEqual(['kept', 'new']);
+  });
+
+  it('autoPersist saves on process.exit()', () => {
+    const file = path.join(madeDir('exit'), 'db.json');
+    const lib = new URL('../lib/index.cjs', import.meta.url).pathname;
+    const script = `const { MemoryClient } = require(${JSON.stringify(lib)});
+      const client = new MemoryClient({ persistPath: ${JSON.stringify(file)}, autoPersist: true });
+      const db = new (require(${JSON.stringify(lib)}).S3db)({ client });
+      db.connect().then(() => db.createResource({ name: 'n', attributes: { a: 'string' } }))
+        .then((r) => r.insert({ id: 'x', a: 'y' })).then(() => process.exit(0));`;
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).objects)).toContain('resource=n/data/id=x');
   });
 
   it('autoPersist into a missing directory reports persistError and keeps the writes', async () => {

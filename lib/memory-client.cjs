@@ -2,6 +2,7 @@
 // MemoryClient: an in-process S3 bucket. Each instance has its own storage (as in s3db.js 12.4);
 // `memory://<bucket>` connection strings share one store per bucket name within the process.
 
+const fs = require('node:fs');
 const { native, callSync } = require('./native.cjs');
 const { StoreClient } = require('./store-client.cjs');
 const { S3dbError } = require('./errors.cjs');
@@ -33,6 +34,9 @@ class MemoryClient extends StoreClient {
     this.enforceLimits = Boolean(options.enforceLimits);
     this.persistPath = options.persistPath;
     this.autoPersist = Boolean(options.autoPersist);
+    // What an earlier run saved is loaded back: otherwise the first automatic save would replace
+    // that file with only what this run wrote.
+    if (this.persistPath && fs.existsSync(this.persistPath)) callSync(() => this.storage.loadFromDisk(this.persistPath));
     if (this.autoPersist && this.persistPath) this._watchForPersistence();
   }
 
@@ -138,6 +142,8 @@ class MemoryClient extends StoreClient {
     this._persistTimer = setInterval(() => this._flushReporting(), 250);
     this._persistTimer.unref();
     process.once('beforeExit', () => this._flushReporting());
+    // `process.exit()` skips beforeExit; saving is synchronous, so it can run on `exit`.
+    process.once('exit', () => this._flushReporting());
   }
 }
 

@@ -199,6 +199,32 @@ describe('MemoryClient', () => {
 });
 
 describe('filesystem store (file://)', () => {
+  it('one damaged record file is reported for that record and hides nothing else', async () => {
+    const dir = freshDir('damaged');
+    const db = new S3db({ connectionString: `file://${dir}` });
+    await db.connect();
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string' } });
+    for (const id of ['a', 'b', 'c']) await users.insert({ id, name: id });
+    const file = path.join(dir, 'resource=users', 'data', 'id=b~');
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 5));
+    const errors = [];
+    users.on('error', (error, item) => errors.push([item.id, error.message]));
+    expect((await users.list()).map((r) => r.id)).toEqual(['a', 'c']);
+    expect((await users.getAll()).map((r) => r.id)).toEqual(['a', 'c']);
+    expect((await users.query({})).map((r) => r.id)).toEqual(['a', 'c']);
+    const page = await users.page({ size: 10 });
+    expect(page.items.map((r) => r.id)).toEqual(['a', 'c']);
+    expect(page._debug.unreadable).toEqual(['b']);
+    const streamed = [];
+    for await (const record of users.readable()) streamed.push(record.id);
+    expect(streamed).toEqual(['a', 'c']);
+    expect(await users.count()).toBe(3);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors.length).toBeGreaterThanOrEqual(5);
+    expect(errors.every(([id, message]) => id === 'b' && /damaged/.test(message))).toBe(true);
+    await db.disconnect();
+  });
+
   it('keeps data between runs of separate databases', async () => {
     const dir = freshDir('persist');
     const first = await usersOn({ connectionString: `file://${dir}`, passphrase: 'p' });

@@ -514,7 +514,20 @@ class Resource extends AsyncEventEmitter {
   }
 
   async getAll() {
-    return parse(call(() => this._native.getAll()));
+    return this._readable(await parse(call(() => this._native.getAll())));
+  }
+
+  /**
+   * The records of a listing reply (`{r, u}`). Each record whose object could not be read (damaged,
+   * or a secret that does not open) is an `error` event with its id; the others are returned.
+   */
+  _readable({ r: records, u: unreadable }) {
+    this._reportUnreadable(unreadable);
+    return records;
+  }
+
+  _reportUnreadable(unreadable) {
+    for (const { id, error } of unreadable || []) this._reportError(fromPayload({ ...error, id }), { id });
   }
 
   async listIds(options = {}) {
@@ -526,7 +539,11 @@ class Resource extends AsyncEventEmitter {
   /** One page for the stream classes: `{items, next}` (`kind` is `'records'` or `'ids'`). */
   async _readPage(kind, { partition, partitionValues, token, limit }) {
     const options = toJson({ partition, partitionValues, token: token || undefined, limit }, 'options');
-    if (kind === 'records') return parse(call(() => this._native.listPage(options)));
+    if (kind === 'records') {
+      const page = await parse(call(() => this._native.listPage(options)));
+      this._reportUnreadable(page.unreadable);
+      return page;
+    }
     const page = await parse(call(() => this._native.listIdsPage(options)));
     return { items: page.ids, next: page.next };
   }
@@ -538,7 +555,7 @@ class Resource extends AsyncEventEmitter {
     const { partition, partitionValues } = context;
     let records;
     try {
-      records = await parse(call(() => this._native.list(listOptions(context))));
+      records = this._readable(await parse(call(() => this._native.list(listOptions(context)))));
     } catch {
       emitOperation(this, 'list', { count: 0, errors: 1, partition, partitionValues });
       return [];
@@ -579,6 +596,10 @@ class Resource extends AsyncEventEmitter {
         hasMore: page.hasMore,
         _debug: { ...debug, actualItemsReturned: page.items.length, hasTotalItems: page.totalItems !== null },
       };
+      if (page.unreadable.length) {
+        result._debug.unreadable = page.unreadable.map(({ id }) => id);
+        this._reportUnreadable(page.unreadable);
+      }
       emitOperation(this, 'page', result);
       return result;
     } catch (error) {
@@ -593,7 +614,7 @@ class Resource extends AsyncEventEmitter {
     checkDocument(filter, 'query');
     let context = { filter, limit, offset, partition, partitionValues };
     if (this.hooks.beforeQuery.length) context = contextFrom(await runHooks(this, 'beforeQuery', context), context);
-    let records = await parse(call(() => this._native.query(toJson(context.filter, 'filter'), listOptions(context))));
+    let records = this._readable(await parse(call(() => this._native.query(toJson(context.filter, 'filter'), listOptions(context)))));
     if (this.hooks.afterQuery.length) records = await runHooks(this, 'afterQuery', records);
     return records;
   }

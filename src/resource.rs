@@ -4,7 +4,7 @@ use crate::errors;
 use crate::runner::{run, Reply};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use s3db_core::resource::{ListOptions, Page, PageOptions, WriteOutcome};
+use s3db_core::resource::{ListOptions, Page, PageOptions, Records, Unreadable, WriteOutcome};
 use s3db_core::{Error, Resource};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -121,7 +121,17 @@ fn page_reply(page: Page) -> String {
         "pageSize": page.page_size,
         "totalPages": page.total_pages,
         "hasMore": page.has_more,
+        "unreadable": unreadable_json(&page.unreadable),
     }))
+}
+
+pub(crate) fn unreadable_json(unreadable: &[Unreadable]) -> Vec<Value> {
+    unreadable.iter().map(Unreadable::to_json).collect()
+}
+
+/// `{r: records, u: [{id, error}]}` of a listing.
+fn records_reply(read: Records) -> String {
+    format!("{{\"r\":{},\"u\":{}}}", to_json(&read.records), to_json(&unreadable_json(&read.unreadable)))
 }
 
 #[napi]
@@ -272,13 +282,13 @@ impl NativeResource {
     #[napi(catch_unwind)]
     pub fn get_all<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(to_json(&resource.get_all().await?)) })
+        run(env, async move { Ok(records_reply(resource.get_all().await?)) })
     }
 
     #[napi(catch_unwind)]
     pub fn list<'env>(&self, env: &'env Env, options: String) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(to_json(&resource.list(&list_options(&options)?).await?)) })
+        run(env, async move { Ok(records_reply(resource.list(&list_options(&options)?).await?)) })
     }
 
     #[napi(catch_unwind)]
@@ -355,7 +365,7 @@ impl NativeResource {
         let resource = self.inner.clone();
         run(env, async move {
             let filter = document(&filter, "query")?;
-            Ok(to_json(&resource.query(&filter, &list_options(&options)?).await?))
+            Ok(records_reply(resource.query(&filter, &list_options(&options)?).await?))
         })
     }
 

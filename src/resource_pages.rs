@@ -25,7 +25,8 @@ impl NativeResource {
         let resource = self.inner.clone();
         run(env, async move {
             let page = resource.list_page(&page_request(&options)?).await?;
-            Ok(format!("{{\"items\":{},\"next\":{}}}", to_json(&page.records), to_json(&page.next)))
+            let unreadable = crate::resource::unreadable_json(&page.unreadable);
+            Ok(format!("{{\"items\":{},\"next\":{},\"unreadable\":{}}}", to_json(&page.records), to_json(&page.next), to_json(&unreadable)))
         })
     }
 

@@ -27,6 +27,7 @@ pub struct IdPage {
 #[derive(Debug, Clone, Default)]
 pub struct RecordPage {
     pub records: Vec<Map<String, Value>>,
+    pub unreadable: Vec<super::read::Unreadable>,
     pub next: Option<String>,
 }
 
@@ -56,7 +57,8 @@ impl Resource {
     /// One listing of IDs and the records behind them; records deleted meanwhile are skipped.
     pub async fn list_page(&self, request: &PageRequest) -> Result<RecordPage> {
         let page = self.list_ids_page(request).await?;
-        Ok(RecordPage { records: self.records(page.ids).await?, next: page.next })
+        let read = self.records(page.ids).await?;
+        Ok(RecordPage { records: read.records, unreadable: read.unreadable, next: page.next })
     }
 }
 

@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys;
 use crate::partition::PartitionListing;
 use crate::storage::ListRequest;
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -26,6 +26,32 @@ pub struct PageOptions {
     pub skip_count: bool,
 }
 
+/// Records read for a listing, and the ones whose objects could not be read: a damaged object or
+/// a secret that does not open is reported for that record and never hides the others.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    pub records: Vec<Map<String, Value>>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub id: String,
+    pub error: Error,
+}
+
+impl Unreadable {
+    /// `{id, error: {name, message, ...}}` for the JS side.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({"id": self.id, "error": self.error.to_json()})
+    }
+}
+
+/// True when an error belongs to one object (its bytes or its secrets), not to the store.
+fn is_per_object(error: &Error) -> bool {
+    error.kind == ErrorKind::Crypto || error.details.get("damaged") == Some(&Value::Bool(true))
+}
+
 /// s3db.js `page()` result.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -35,6 +61,7 @@ pub struct Page {
     pub page_size: usize,
     pub total_pages: Option<usize>,
     pub has_more: bool,
+    pub unreadable: Vec<Unreadable>,
 }
 
 impl Resource {
@@ -103,18 +130,31 @@ impl Resource {
             .await
     }
 
-    /// Records of the given IDs, skipping any that vanished meanwhile.
-    pub(super) async fn records(&self, ids: Vec<String>) -> Result<Vec<Map<String, Value>>> {
+    /// Records of the given IDs, skipping any that vanished meanwhile; objects that cannot be
+    /// read are listed apart. A store failure fails the call.
+    pub(super) async fn records(&self, ids: Vec<String>) -> Result<Records> {
         let state = self.state();
-        let found: Vec<Option<Map<String, Value>>> = stream::iter(ids)
+        let fetched: Vec<(String, Result<Option<Map<String, Value>>>)> = stream::iter(ids)
             .map(|id| {
                 let state = state.clone();
-                async move { self.fetch(&state, &id).await }
+                async move {
+                    let outcome = self.fetch(&state, &id).await;
+                    (id, outcome)
+                }
             })
             .buffered(self.ctx.parallelism)
-            .try_collect()
-            .await?;
-        Ok(found.into_iter().flatten().collect())
+            .collect()
+            .await;
+        let mut out = Records { records: Vec::with_capacity(fetched.len()), unreadable: Vec::new() };
+        for (id, outcome) in fetched {
+            match outcome {
+                Ok(Some(record)) => out.records.push(record),
+                Ok(None) => {}
+                Err(error) if is_per_object(&error) => out.unreadable.push(Unreadable { id, error }),
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(out)
     }
 
     /// What a listing covers: the records, or a partition's references (see `PartitionListing`).
@@ -172,12 +212,12 @@ impl Resource {
         Ok(keys.iter().filter(|k| listing.matches(self.ctx.relative(k))).count())
     }
 
-    pub async fn list(&self, options: &ListOptions) -> Result<Vec<Map<String, Value>>> {
+    pub async fn list(&self, options: &ListOptions) -> Result<Records> {
         let ids = self.list_ids(options).await?;
         self.records(ids).await
     }
 
-    pub async fn get_all(&self) -> Result<Vec<Map<String, Value>>> {
+    pub async fn get_all(&self) -> Result<Records> {
         self.list(&ListOptions::default()).await
     }
 
@@ -185,7 +225,7 @@ impl Resource {
         let size = options.size.max(1);
         let mut list = options.list.clone();
         list.limit = Some(size);
-        let items = self.list(&list).await?;
+        let Records { records: items, unreadable } = self.list(&list).await?;
         let total_items = if options.skip_count { None } else { Some(self.count(&options.list).await?) };
         let offset = options.list.offset;
         let has_more = match total_items {
@@ -199,18 +239,21 @@ impl Resource {
             total_items,
             has_more,
             items,
+            unreadable,
         })
     }
 
     /// Records whose top-level fields equal every filter value, after `offset` matches, at most `limit`.
-    pub async fn query(&self, filter: &Map<String, Value>, options: &ListOptions) -> Result<Vec<Map<String, Value>>> {
+    pub async fn query(&self, filter: &Map<String, Value>, options: &ListOptions) -> Result<Records> {
         let limit = options.limit.unwrap_or(100);
         let all_ids = self.list_ids(&ListOptions { limit: None, offset: 0, ..options.clone() }).await?;
-        let mut matches = Vec::new();
+        let mut out = Records::default();
         let mut skipped = 0;
         let batch = (self.ctx.parallelism * 10).max(10);
         for chunk in all_ids.chunks(batch) {
-            for record in self.records(chunk.to_vec()).await? {
+            let Records { records, unreadable } = self.records(chunk.to_vec()).await?;
+            out.unreadable.extend(unreadable);
+            for record in records {
                 if !filter.iter().all(|(k, v)| record.get(k).is_some_and(|actual| values_equal(actual, v))) {
                     continue;
                 }
@@ -218,13 +261,13 @@ impl Resource {
                     skipped += 1;
                     continue;
                 }
-                matches.push(record);
-                if matches.len() >= limit {
-                    return Ok(matches);
+                out.records.push(record);
+                if out.records.len() >= limit {
+                    return Ok(out);
                 }
             }
         }
-        Ok(matches)
+        Ok(out)
     }
 }
 

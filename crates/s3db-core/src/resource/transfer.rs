@@ -6,10 +6,15 @@ use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
 
 impl Resource {
-    /// Every record without the read decorations (`_contentLength`, `_etag`, …).
+    /// Every record without the read decorations (`_contentLength`, `_etag`, …). A record that
+    /// cannot be read fails the export: a backup must not leave records out silently.
     pub async fn export_records(&self) -> Result<Vec<Map<String, Value>>> {
-        let records = self.get_all().await?;
-        Ok(records
+        let read = self.get_all().await?;
+        if let Some(first) = read.unreadable.into_iter().next() {
+            return Err(first.error.with("id", first.id));
+        }
+        Ok(read
+            .records
             .into_iter()
             .map(|record| {
                 let id = record.get("id").cloned().unwrap_or(Value::Null);

@@ -142,6 +142,7 @@ impl FsStore {
                 ErrorKind::Storage,
                 format!("object file {} is damaged", path.display()),
             )
+            .with("damaged", true)
         })
     }
 

@@ -155,6 +155,8 @@ export interface PageResult<T> {
     skipCount: boolean;
     hasTotalItems: boolean;
     error?: string;
+    /** Ids of records in this page that could not be read (each also an `error` event). */
+    unreadable?: string[];
   };
 }
 

@@ -370,6 +370,16 @@ describe('options and names that must not be misread', () => {
     expect((await app1.client.getAllKeys({})).filter((k) => k.includes('outside'))).toEqual(['../outside']);
   });
 
+  it('connection string errors name what was wrong without echoing huge or object input', () => {
+    const notText = caughtSync(() => new S3db({ connectionString: { bucket: 'b' } }));
+    expect(notText.name).toBe('ConnectionStringError');
+    expect(notText.message).toBe('A connection string must be a string, got object');
+    const huge = caughtSync(() => new S3db({ connectionString: 'x'.repeat(10000) }));
+    expect(huge.message.length).toBeLessThan(300);
+    expect(huge.message).toMatch(/\(10000 characters\)$/);
+    expect(new S3db({ connectionString: new URL('memory://from-url/p') }).bucket).toBe('from-url');
+  });
+
   it('resources named like Object.prototype members work, survive reconnects and pollute nothing', async () => {
     const url = uniqueUrl('names');
     const db = await connected({ connectionString: url });

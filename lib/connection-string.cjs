@@ -14,9 +14,13 @@ function decodePart(value, what, input) {
   }
 }
 
-/** The connection string with any secret key replaced, safe to print. */
+/** Longest piece of a connection string an error message repeats. */
+const SHOWN_CHARS = 120;
+
+/** The connection string with any secret key replaced and long input cut, safe to print. */
 function redact(input) {
-  return String(input).replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
+  const text = String(input).replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}… (${text.length} characters)` : text;
 }
 
 /** Query parameters that are secrets: kept off the enumerable fields, like the secret key. */
@@ -29,6 +33,11 @@ function hide(target, name, value) {
 
 class ConnectionString {
   constructor(input) {
+    if (input instanceof URL) input = input.href;
+    if (typeof input !== 'string') {
+      const kind = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input;
+      throw new ConnectionStringError(`A connection string must be a string, got ${kind}`, { operation: 'parse' });
+    }
     let url;
     try {
       url = new URL(input);

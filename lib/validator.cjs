@@ -17,10 +17,9 @@ function getPath(object, path) {
 }
 
 function setPath(object, path, value) {
-  const parts = path.split('.');
-  const last = parts.pop();
-  const parent = parts.reduce((node, part) => (node !== null && typeof node === 'object' ? node[part] : undefined), object);
-  if (parent !== null && typeof parent === 'object') parent[last] = value;
+  const cut = path.lastIndexOf('.');
+  const parent = cut < 0 ? object : getPath(object, path.slice(0, cut));
+  if (parent !== null && typeof parent === 'object') parent[path.slice(cut + 1)] = value;
 }
 
 class Validator {

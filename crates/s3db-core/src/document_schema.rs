@@ -34,7 +34,7 @@ impl DocumentSchema {
         let validator = CompiledSchema::compile(options.attributes, &validator_options)
             .map_err(|message| Error::new(ErrorKind::Schema, format!("Invalid schema: {message}")))?;
         let layout = AttributeLayout::new(options.attributes);
-        let has_secrets = layout.kinds().values().any(|k| *k == FieldKind::Secret);
+        let has_secrets = layout.has_secrets();
         Ok(Self {
             layout,
             validator,

@@ -120,6 +120,11 @@ impl AttributeLayout {
         self.paths.iter().map(|p| (p.clone(), Value::String(self.key_of[p].clone()))).collect()
     }
 
+    /// True when some field is a `secret` (writes and reads may need a key derivation).
+    pub fn has_secrets(&self) -> bool {
+        self.kinds.values().any(|k| *k == FieldKind::Secret)
+    }
+
     /// Every path with an explicit kind (for plugins, partitions and tests).
     pub fn kinds(&self) -> &HashMap<String, FieldKind> {
         &self.kinds

@@ -21,7 +21,7 @@ use crate::context::StoreContext;
 use crate::encoding::json;
 use crate::error::{Error, ErrorKind, Result};
 use crate::partition::Partition;
-use crate::schema::{AttributeLayout, FieldKind};
+use crate::schema::AttributeLayout;
 use crate::validator::{CompiledSchema, ValidatorOptions};
 pub(crate) use crate::crypto::maybe_blocking;
 use parking_lot::RwLock;
@@ -83,7 +83,7 @@ impl ResourceState {
         let layout = AttributeLayout::new(&definition.attributes)
             .with_plugin_attributes(plugins.iter().map(|p| (p.name.as_str(), p.plugin.as_str(), &p.definition)));
         let partitions = Partition::parse_all(&definition.partitions)?;
-        let has_secrets = layout.kinds().values().any(|k| *k == FieldKind::Secret);
+        let has_secrets = layout.has_secrets();
         let passphrase = definition.passphrase.clone().unwrap_or_else(|| db_passphrase.to_string());
         let hashed = json!({"attributes": definition.attributes, "behavior": definition.behavior.name()});
         let digest = Sha256::digest(json::stable_stringify(&hashed).as_bytes());

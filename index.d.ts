@@ -199,7 +199,13 @@ export declare class Resource<T extends object = Record<string, any>> extends Ev
   getOrNull(id: string): Promise<Stored<T> | null>;
   getOrThrow(id: string): Promise<Stored<T>>;
   exists(id: string): Promise<boolean>;
-  update(id: string, attributes: Partial<T> & Record<string, unknown>): Promise<Stored<T>>;
+  /** With `ifMatch`, rejects with a `PreconditionFailed` error unless the record is still at that ETag. */
+  update(id: string, attributes: Partial<T> & Record<string, unknown>, options?: { ifMatch?: string }): Promise<Stored<T>>;
+  updateConditional(
+    id: string,
+    attributes: Partial<T> & Record<string, unknown>,
+    options: { ifMatch: string },
+  ): Promise<{ success: true; data: Stored<T>; etag: string } | { success: false; error: string; validationErrors?: unknown[] }>;
   patch(id: string, fields: Partial<T> & Record<string, unknown>, options?: Record<string, unknown>): Promise<Stored<T>>;
   replace(id: string, data: Partial<T>, options?: Record<string, unknown>): Promise<Stored<T>>;
   upsert(data: Partial<T> & { id?: string }): Promise<Stored<T>>;
@@ -375,6 +381,9 @@ export declare class PluginStorage {
   delete(key: string): Promise<void>;
   deleteAll(resourceName?: string | null): Promise<number>;
   increment(key: string, amount?: number, options?: { ttl?: number }): Promise<number>;
+  acquireLock(lockName: string, options?: { ttl?: number; timeout?: number; workerId?: string }): Promise<{ key: string; workerId: string } | null>;
+  releaseLock(lockName: string): Promise<void>;
+  isLocked(lockName: string): Promise<boolean>;
   decrement(key: string, amount?: number, options?: { ttl?: number }): Promise<number>;
 }
 

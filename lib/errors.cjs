@@ -224,6 +224,9 @@ function fromPayload(payload) {
   const trusted = { ...details, [FROM_ENGINE]: true };
   const built = DETAILS_ONLY.has(Class) ? new Class(trusted) : new Class(details.message, trusted);
   if (built.message !== payload.message && payload.message) built.message = payload.message;
+  // A failure without an s3db.js class of its own (PreconditionFailed, ServiceUnavailable…)
+  // stays an UnknownError but keeps its specific name.
+  if (!CLASSES[payload.name] && typeof name === 'string' && name) built.name = name;
   if (payload.validation) built.errors = payload.validation;
   return built;
 }

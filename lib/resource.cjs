@@ -4,7 +4,7 @@
 // lib/events.cjs, lib/middleware.cjs, lib/streams.cjs).
 
 const { call, callSync, toJson } = require('./native.cjs');
-const { ValidationError, ResourceError, NoSuchKey, PartitionError, fromPayload } = require('./errors.cjs');
+const { ValidationError, ResourceError, NoSuchKey, PartitionError, InvalidResourceItem, fromPayload } = require('./errors.cjs');
 const { emptyHookTable, addResourceHook, runHooks } = require('./hooks.cjs');
 const { AsyncEventEmitter, isObserved, emitOperation, emitIfObserved } = require('./events.cjs');
 const { MIDDLEWARE_METHODS, useMiddleware, isWrapped } = require('./middleware.cjs');
@@ -19,6 +19,13 @@ function checkId(id) {
   if (id !== null && typeof id === 'object') throw new ValidationError({ message: 'id cannot be an object' });
   if (id === undefined || id === null || id === '') throw new ValidationError({ message: 'id cannot be empty' });
   return String(id);
+}
+
+/** An `ifMatch` option: an ETag string, or nothing. */
+function checkIfMatch(ifMatch) {
+  if (ifMatch === undefined || ifMatch === null) return undefined;
+  if (typeof ifMatch !== 'string' || ifMatch === '') throw new ValidationError({ message: `ifMatch must be an ETag string, got ${typeof ifMatch}` });
+  return ifMatch;
 }
 
 function checkDocument(data, operation) {
@@ -348,8 +355,10 @@ class Resource extends AsyncEventEmitter {
     };
   }
 
-  async update(id, attributes) {
+  /** `options.ifMatch`: write only if the record is still at that ETag (else `PreconditionFailed`). */
+  async update(id, attributes, options = {}) {
     const key = checkId(id);
+    const ifMatch = checkIfMatch(options && options.ifMatch);
     let patch = checkDocument(attributes, 'update');
     if (this.hooks.beforeUpdate.length) {
       // s3db.js hands beforeUpdate the whole record with the changes merged in.
@@ -357,13 +366,31 @@ class Resource extends AsyncEventEmitter {
       patch = checkDocument(await runHooks(this, 'beforeUpdate', merged), 'update');
     }
     const observed = isObserved(this, 'update', key);
-    const reply = await parse(call(() => this._native.update(key, toJson(patch, 'document'), observed)));
+    const reply = await parse(call(() => this._native.update(key, toJson(patch, 'document'), observed, ifMatch)));
     if (this._writeObservers.length) await this._notifyWrite('update', [key]);
     if (reply.x) emitIfObserved(this, 'exceedsLimit', { ...reply.x, id: key, data: patch });
     this._partitionErrors('update', key, reply.p);
     const record = this.hooks.afterUpdate.length ? await runHooks(this, 'afterUpdate', reply.r) : reply.r;
     if (observed) emitOperation(this, 'update', { ...reply.r, $before: { ...reply.b }, $after: { ...record } }, key);
     return record;
+  }
+
+  /** s3db.js's conditional update: `{success, data, etag}`, or `{success: false, error}` when the ETag is stale. */
+  async updateConditional(id, attributes, options = {}) {
+    checkId(id);
+    if (!options || !options.ifMatch) throw new ValidationError('updateConditional requires ifMatch option with ETag value', { operation: 'updateConditional' });
+    try {
+      const data = await this.update(id, attributes, { ifMatch: options.ifMatch });
+      return { success: true, data, etag: data._etag };
+    } catch (error) {
+      if (error instanceof InvalidResourceItem) {
+        return { success: false, error: `Validation failed: ${JSON.stringify(error.errors || [])}`, validationErrors: error.errors };
+      }
+      if (error && (error.name === 'PreconditionFailed' || /does not exist/.test(error.message))) {
+        return { success: false, error: error.name === 'PreconditionFailed' ? 'ETag mismatch - object was modified by another process' : error.message };
+      }
+      throw error;
+    }
   }
 
   async patch(id, fields, options = {}) {
@@ -389,10 +416,17 @@ class Resource extends AsyncEventEmitter {
     return record;
   }
 
+  /** Inserts, or updates when the id exists — also when a concurrent upsert created it first. */
   async upsert(data) {
     const doc = checkDocument(data, 'upsert');
     if (doc.id === undefined || doc.id === null || doc.id === '') return this.insert(doc);
-    return (await this.exists(doc.id)) ? this.update(doc.id, doc) : this.insert(doc);
+    if (await this.exists(doc.id)) return this.update(doc.id, doc);
+    try {
+      return await this.insert(doc);
+    } catch (error) {
+      if (!(error && error.conflict === true)) throw error;
+      return this.update(doc.id, doc);
+    }
   }
 
   /**

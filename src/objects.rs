@@ -123,4 +123,18 @@ impl NativeDatabase {
         let db = self.inner.clone();
         run(env, async move { Ok(to_json(&db.get_plugin_object(&key).await?)) })
     }
+
+    /// `PluginStorage.increment`: resolves to the counter's new value (concurrent increments all count).
+    #[napi(catch_unwind)]
+    pub fn increment_plugin_counter<'env>(&self, env: &'env Env, key: String, amount: f64, ttl_seconds: Option<f64>) -> Result<Reply<'env>> {
+        let db = self.inner.clone();
+        run(env, async move { Ok(to_json(&serde_json::json!(db.increment_plugin_counter(&key, amount, ttl_seconds).await?))) })
+    }
+
+    /// One try at the lock at `key` for `holder` (JSON object): resolves to whether it was taken.
+    #[napi(catch_unwind)]
+    pub fn try_plugin_lock<'env>(&self, env: &'env Env, key: String, holder: String, ttl_seconds: f64) -> Result<Reply<'env>> {
+        let db = self.inner.clone();
+        run(env, async move { Ok(db.try_plugin_lock(&key, &document(&holder, "lock holder")?, ttl_seconds).await?.to_string()) })
+    }
 }

@@ -222,9 +222,17 @@ impl NativeResource {
 
     /// `with_before` adds the previous record (`b`) for update events.
     #[napi(catch_unwind)]
-    pub fn update<'env>(&self, env: &'env Env, id: String, patch: String, with_before: bool) -> Result<Reply<'env>> {
+    /// With `if_match`, one attempt that fails with `PreconditionFailed` unless the record is still at that ETag.
+    pub fn update<'env>(&self, env: &'env Env, id: String, patch: String, with_before: bool, if_match: Option<String>) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(write_reply(resource.update(&id, document(&patch, "update")?).await?, with_before)) })
+        run(env, async move {
+            let patch = document(&patch, "update")?;
+            let outcome = match if_match {
+                Some(etag) => resource.update_if_match(&id, patch, &etag).await?,
+                None => resource.update(&id, patch).await?,
+            };
+            Ok(write_reply(outcome, with_before))
+        })
     }
 
     /// Resolves to the record `update(id, patch)` would validate (what `beforeUpdate` hooks see); writes nothing.

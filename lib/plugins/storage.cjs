@@ -153,10 +153,46 @@ class PluginStorage {
     return results;
   }
 
+  /** Adds `amount` to the counter's `value`; concurrent increments (any process) all count. */
   async increment(key, amount = 1, options = {}) {
-    const value = ((await this.get(key))?.value || 0) + amount;
-    await this.set(key, { value }, options);
-    return value;
+    if (typeof amount !== 'number' || !Number.isFinite(amount)) {
+      throw new PluginStorageError({ message: `increment amount must be a finite number, got ${typeof amount}`, pluginSlug: this.pluginSlug, key, operation: 'increment' });
+    }
+    const ttl = typeof options.ttl === 'number' && options.ttl > 0 ? options.ttl : undefined;
+    try {
+      return await parse(call(() => this.database._native.incrementPluginCounter(key, amount, ttl)));
+    } catch (error) {
+      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'increment' });
+    }
+  }
+
+  /**
+   * A lock shared by every process on the bucket: resolves to `{key, workerId}` once held, or
+   * `null` when `timeout` ms passed first. A holder that does not release it loses it after `ttl` s.
+   */
+  async acquireLock(lockName, { ttl = 30, timeout = 0, workerId = 'unknown' } = {}) {
+    const key = this.getPluginKey(null, 'locks', lockName);
+    const started = Date.now();
+    for (;;) {
+      const holder = toJson({ workerId, acquiredAt: Date.now() }, 'lock holder');
+      let taken;
+      try {
+        taken = await parse(call(() => this.database._native.tryPluginLock(key, holder, ttl)));
+      } catch (error) {
+        throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'acquireLock' });
+      }
+      if (taken) return { key, workerId };
+      if (Date.now() - started >= timeout) return null;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async releaseLock(lockName) {
+    await this.delete(this.getPluginKey(null, 'locks', lockName));
+  }
+
+  async isLocked(lockName) {
+    return this.has(this.getPluginKey(null, 'locks', lockName));
   }
 
   async decrement(key, amount = 1, options = {}) {

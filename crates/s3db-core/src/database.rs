@@ -2,6 +2,7 @@
 
 use crate::catalog::{Catalog, CATALOG_KEY};
 use crate::clock::{system_clock, Clock};
+use crate::contention::{self, MAX_ATTEMPTS};
 use crate::context::StoreContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{version_layouts, Resource, ResourceDefinition, ResourceState, VersionLayouts};
@@ -74,12 +75,20 @@ pub struct VersionChange {
     pub new_version: String,
 }
 
+/// The catalogue as this process last read or wrote it, and the ETag it had then (`None` when
+/// `s3db.json` did not exist): every rewrite is conditional on it, so processes that change the
+/// catalogue at once never drop each other's resources.
+struct CatalogCopy {
+    catalog: Catalog,
+    etag: Option<String>,
+}
+
 pub struct Database {
     ctx: Arc<StoreContext>,
     passphrase: String,
     versioning_enabled: bool,
     strict_validation: bool,
-    catalog: tokio::sync::Mutex<Option<Catalog>>,
+    catalog: tokio::sync::Mutex<Option<CatalogCopy>>,
     resources: RwLock<BTreeMap<String, Arc<Resource>>>,
 }
 
@@ -119,26 +128,10 @@ impl Database {
     /// every resource in it.
     pub async fn connect(&self) -> Result<ConnectReport> {
         let mut guard = self.catalog.lock().await;
-        let now = self.ctx.now_iso();
-        let key = self.ctx.key(CATALOG_KEY);
-        let (mut catalog, mut healing_log, rewrite) = match self.ctx.store.get(&key).await? {
-            None => (Catalog::blank(&now), Vec::new(), true),
-            Some(object) => {
-                let text = String::from_utf8_lossy(&object.body);
-                let loaded = Catalog::load(&text, &now);
-                if loaded.backup {
-                    self.back_up(&object.body).await?;
-                }
-                let rewrite = loaded.needs_rewrite();
-                (loaded.catalog, loaded.healing_log, rewrite)
-            }
-        };
-        if rewrite {
-            self.write_catalog(&mut catalog).await?;
-        }
+        let (copy, mut healing_log) = self.read_and_heal_catalog().await?;
         let mut loaded = BTreeMap::new();
-        for name in catalog.resources().keys() {
-            match self.load_resource(&catalog, name) {
+        for name in copy.catalog.resources().keys() {
+            match self.load_resource(&copy.catalog, name) {
                 Ok(resource) => {
                     loaded.insert(name.clone(), resource);
                 }
@@ -149,8 +142,76 @@ impl Database {
             }
         }
         *self.resources.write() = loaded;
-        *guard = Some(catalog);
+        *guard = Some(copy);
         Ok(ConnectReport { healing_log })
+    }
+
+    /// The stored catalogue, healed; a missing or damaged one is (re)written, conditionally on
+    /// what was read, and read again when another writer got there first.
+    async fn read_and_heal_catalog(&self) -> Result<(CatalogCopy, Vec<String>)> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let (mut copy, healing_log, rewrite) = self.read_catalog().await?;
+            if !rewrite {
+                return Ok((copy, healing_log));
+            }
+            if self.put_catalog(&mut copy).await? {
+                return Ok((copy, healing_log));
+            }
+            contention::pause(attempt).await;
+        }
+        Err(catalog_contended())
+    }
+
+    /// `s3db.json` as stored (or a blank one), whether it needs rewriting, and the repairs made.
+    async fn read_catalog(&self) -> Result<(CatalogCopy, Vec<String>, bool)> {
+        let now = self.ctx.now_iso();
+        let Some(object) = self.ctx.store.get(&self.ctx.key(CATALOG_KEY)).await? else {
+            return Ok((CatalogCopy { catalog: Catalog::blank(&now), etag: None }, Vec::new(), true));
+        };
+        let text = String::from_utf8_lossy(&object.body);
+        let loaded = Catalog::load(&text, &now);
+        if loaded.backup {
+            self.back_up(&object.body).await?;
+        }
+        let rewrite = loaded.needs_rewrite();
+        Ok((CatalogCopy { catalog: loaded.catalog, etag: Some(object.head.etag.clone()) }, loaded.healing_log, rewrite))
+    }
+
+    /// Applies `change` to the catalogue and writes it when it says it changed anything. When
+    /// another process rewrote `s3db.json` meanwhile, the change is applied again to what that
+    /// process wrote (and its new resources are loaded). Returns `change`'s value and whether
+    /// the catalogue had to be read again.
+    async fn change_catalog<T>(
+        &self,
+        copy: &mut CatalogCopy,
+        mut change: impl FnMut(&mut Catalog) -> Result<(T, bool)>,
+    ) -> Result<(T, bool)> {
+        let mut next = CatalogCopy { catalog: copy.catalog.clone(), etag: copy.etag.clone() };
+        let mut reread = false;
+        for attempt in 0..MAX_ATTEMPTS {
+            let (value, changed) = change(&mut next.catalog)?;
+            if !changed || self.put_catalog(&mut next).await? {
+                *copy = next;
+                if reread {
+                    self.load_missing_resources(&copy.catalog);
+                }
+                return Ok((value, reread));
+            }
+            contention::pause(attempt).await;
+            next = self.read_catalog().await?.0;
+            reread = true;
+        }
+        Err(catalog_contended())
+    }
+
+    /// Resources another process added to the catalogue.
+    fn load_missing_resources(&self, catalog: &Catalog) {
+        let known: Vec<String> = self.resources.read().keys().cloned().collect();
+        for name in catalog.resources().keys().filter(|name| !known.contains(name)) {
+            if let Ok(resource) = self.load_resource(catalog, name) {
+                self.resources.write().entry(name.clone()).or_insert(resource);
+            }
+        }
     }
 
     fn load_resource(&self, catalog: &Catalog, name: &str) -> Result<Arc<Resource>> {
@@ -172,16 +233,25 @@ impl Database {
         Ok(())
     }
 
-    async fn write_catalog(&self, catalog: &mut Catalog) -> Result<()> {
-        let body = catalog.render(&self.ctx.now_iso()).into_bytes();
+    /// Writes the catalogue if `s3db.json` is still the version `copy` was read at (or still
+    /// missing); false when it changed meanwhile.
+    async fn put_catalog(&self, copy: &mut CatalogCopy) -> Result<bool> {
+        let body = copy.catalog.render(&self.ctx.now_iso()).into_bytes();
         let request = PutRequest {
             key: self.ctx.key(CATALOG_KEY),
             body,
             content_type: Some("application/json".into()),
+            if_absent: copy.etag.is_none(),
+            if_match: copy.etag.clone(),
             ..Default::default()
         };
-        self.ctx.store.put(request).await?;
-        Ok(())
+        Ok(match self.ctx.store.put(request).await? {
+            crate::storage::PutOutcome::Written { etag } => {
+                copy.etag = Some(etag);
+                true
+            }
+            crate::storage::PutOutcome::Conflict => false,
+        })
     }
 
     /// A createResource config with the database's defaults for what it leaves out.
@@ -204,20 +274,26 @@ impl Database {
     pub async fn create_resource(&self, config: &Value) -> Result<Arc<Resource>> {
         let mut definition = self.definition(config)?;
         let mut guard = self.catalog.lock().await;
-        let catalog = guard.as_mut().ok_or_else(Self::not_connected)?;
+        let copy = guard.as_mut().ok_or_else(Self::not_connected)?;
         let name = definition.name.clone();
         let existing = self.resources.read().get(&name).cloned();
         if existing.is_none() {
             definition.cache.get_or_insert(false);
         }
         let now = self.ctx.now_iso();
-        let mut next = catalog.clone();
-        let (version, changed) = next.upsert_resource(&name, &definition.version_spec(), &now);
-        let state = ResourceState::new(definition, version, &self.passphrase, history(&next, &name))?;
-        if changed {
-            self.write_catalog(&mut next).await?;
-        }
-        *catalog = next;
+        let spec = definition.version_spec();
+        // Compiled against the catalogue as known, so nothing is written when it does not compile.
+        let mut trial = copy.catalog.clone();
+        let (version, _) = trial.upsert_resource(&name, &spec, &now);
+        let state = ResourceState::new(definition.clone(), version.clone(), &self.passphrase, history(&trial, &name))?;
+        let (written_version, reread) =
+            self.change_catalog(copy, |catalog| Ok(catalog.upsert_resource(&name, &spec, &now))).await?;
+        let state = if reread || written_version != version {
+            ResourceState::new(definition, written_version, &self.passphrase, history(&copy.catalog, &name))?
+        } else {
+            state
+        };
+        let existing = existing.or_else(|| self.resources.read().get(&name).cloned());
         let resource = match existing {
             Some(resource) => {
                 resource.replace_state(state);
@@ -273,32 +349,30 @@ impl Database {
     /// adding a version for each whose hash changed (e.g. after `removeOrphanedPartitions`).
     pub async fn upload_metadata(&self) -> Result<Vec<VersionChange>> {
         let mut guard = self.catalog.lock().await;
-        let catalog = guard.as_mut().ok_or_else(Self::not_connected)?;
+        let copy = guard.as_mut().ok_or_else(Self::not_connected)?;
         let now = self.ctx.now_iso();
-        let mut next = catalog.clone();
         let resources: Vec<Arc<Resource>> = self.resources.read().values().cloned().collect();
-        let mut moved = Vec::new();
-        for resource in &resources {
-            let state = resource.state();
-            let name = &state.definition.name;
-            let (version, _) = next.upsert_resource(name, &state.definition.version_spec(), &now);
-            if version != state.version {
-                moved.push((resource.clone(), state.version.clone(), version));
-            }
-        }
+        let specs: Vec<_> = resources.iter().map(|r| r.state().definition.version_spec()).collect();
+        let (versions, _) = self
+            .change_catalog(copy, |catalog| {
+                let versions: Vec<String> = resources
+                    .iter()
+                    .zip(&specs)
+                    .map(|(resource, spec)| catalog.upsert_resource(&resource.state().definition.name, spec, &now).0)
+                    .collect();
+                Ok((versions, true))
+            })
+            .await?;
         let mut changes = Vec::new();
-        let mut states = Vec::new();
-        for (resource, old_version, new_version) in moved {
+        for (resource, new_version) in resources.iter().zip(versions) {
             let state = resource.state();
+            if new_version == state.version {
+                continue;
+            }
             let name = state.definition.name.clone();
-            let history = history(&next, &name);
-            states.push((resource, ResourceState::new(state.definition.clone(), new_version.clone(), &self.passphrase, history)?));
-            changes.push(VersionChange { resource: name, old_version, new_version });
-        }
-        self.write_catalog(&mut next).await?;
-        *catalog = next;
-        for (resource, state) in states {
-            resource.replace_state(state);
+            let history = history(&copy.catalog, &name);
+            resource.replace_state(ResourceState::new(state.definition.clone(), new_version.clone(), &self.passphrase, history)?);
+            changes.push(VersionChange { resource: name, old_version: state.version.clone(), new_version });
         }
         Ok(changes)
     }
@@ -313,7 +387,7 @@ impl Database {
 
     /// The parsed catalogue (`db.savedMetadata`), `None` before connect.
     pub async fn saved_metadata(&self) -> Option<Value> {
-        self.catalog.lock().await.as_ref().map(|c| Value::Object(c.doc.clone()))
+        self.catalog.lock().await.as_ref().map(|copy| Value::Object(copy.catalog.doc.clone()))
     }
 
     /// Forgets resources and the catalogue (the store itself stays).
@@ -324,6 +398,14 @@ impl Database {
 }
 
 /// Layouts of every catalogue version of a resource.
+fn catalog_contended() -> Error {
+    Error::new(
+        ErrorKind::Database,
+        format!("s3db.json kept changing under this process: gave up after {MAX_ATTEMPTS} attempts"),
+    )
+    .with("attempts", MAX_ATTEMPTS)
+}
+
 fn history(catalog: &Catalog, name: &str) -> Arc<VersionLayouts> {
     Arc::new(version_layouts(catalog.versions(name)))
 }

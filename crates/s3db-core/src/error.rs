@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Behavior,
     ConnectionString,
     Storage,
+    /// A conditional write found the object changed (S3 `412 PreconditionFailed`).
+    PreconditionFailed,
     /// The bucket does not exist (s3db.js `NoSuchBucket`).
     NoSuchBucket,
     /// The store refused the credentials or the operation (s3db.js `PermissionError`).
@@ -53,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Behavior => "BehaviorError",
             ErrorKind::ConnectionString => "ConnectionStringError",
             ErrorKind::Storage => "S3dbError",
+            ErrorKind::PreconditionFailed => "PreconditionFailed",
             ErrorKind::NoSuchBucket => "NoSuchBucket",
             ErrorKind::Permission => "PermissionError",
             ErrorKind::Authentication => "AuthenticationError",

@@ -6,6 +6,7 @@ pub mod behavior;
 pub mod catalog;
 pub mod clock;
 pub mod codec;
+pub mod contention;
 pub mod context;
 pub mod crypto;
 pub mod database;

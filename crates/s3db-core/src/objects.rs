@@ -49,11 +49,14 @@ impl Database {
         metadata: &[(String, String)],
         content_type: Option<String>,
     ) -> Result<()> {
-        let ctx = self.context();
-        let metadata = metadata.iter().map(|(name, value)| (sanitize_key(name), encode_value(value))).collect();
-        let request = PutRequest { key: ctx.key(key), metadata, body, content_type, ..Default::default() };
-        ctx.store.put(request).await?;
+        self.context().store.put(self.object_request(key, body, metadata, content_type)).await?;
         Ok(())
+    }
+
+    /// The PUT of `put_object`, for callers that add a write condition.
+    pub(crate) fn object_request(&self, key: &str, body: Vec<u8>, metadata: &[(String, String)], content_type: Option<String>) -> PutRequest {
+        let metadata = metadata.iter().map(|(name, value)| (sanitize_key(name), encode_value(value))).collect();
+        PutRequest { key: self.context().key(key), metadata, body, content_type, ..Default::default() }
     }
 
     /// The object at `key`, or `None`.

@@ -3,12 +3,14 @@
 //! decides what goes to metadata and what to a JSON body. Reading turns metadata text that looks
 //! like JSON, a number or a boolean back into one and merges the body over it.
 
+use crate::contention::{self, MAX_ATTEMPTS};
 use crate::database::Database;
 use crate::encoding::jsnum::{parse_js_number, to_js_string};
 use crate::encoding::json;
 use crate::encoding::metadata::encode_value;
 use crate::error::{Error, ErrorKind, Result};
 use crate::objects::RawObject;
+use crate::storage::{write_stamp, PutOutcome, PutRequest};
 use serde_json::{Map, Number, Value};
 
 /// 2047 bytes minus the `_v` overhead s3db.js reserves (`{_v: '1'}`, 3 bytes).
@@ -176,32 +178,113 @@ impl Database {
         content_type: Option<String>,
         ttl_seconds: Option<f64>,
     ) -> Result<()> {
+        let request = self.plugin_object_request(key, data, behavior, content_type, ttl_seconds)?;
+        self.context().store.put(request).await?;
+        Ok(())
+    }
+
+    fn plugin_object_request(
+        &self,
+        key: &str,
+        data: &Map<String, Value>,
+        behavior: StorageBehavior,
+        content_type: Option<String>,
+        ttl_seconds: Option<f64>,
+    ) -> Result<PutRequest> {
         let mut fields = data.clone();
         if let Some(ttl) = ttl_seconds.filter(|t| *t > 0.0) {
             let expires = self.context().now_ms() as f64 + ttl * 1000.0;
             fields.insert(EXPIRES_AT.into(), Number::from_f64(expires.floor()).map_or(Value::Null, Value::Number));
         }
         let encoded = encode(&fields, behavior)?;
-        let body = encoded.body.map(String::into_bytes).unwrap_or_default();
+        let mut body = encoded.body.map(String::into_bytes).unwrap_or_default();
+        write_stamp::stamp(&mut body);
         let content_type = content_type.unwrap_or_else(|| "application/json".into());
-        self.put_object(key, body, &encoded.metadata, Some(content_type)).await
+        Ok(self.object_request(key, body, &encoded.metadata, Some(content_type)))
     }
 
     /// `PluginStorage.get`: the fields at `key`, or `None` when missing or expired (an expired
     /// object is deleted, as s3db.js does).
     pub async fn get_plugin_object(&self, key: &str) -> Result<Option<Map<String, Value>>> {
+        let Some((data, _)) = self.read_plugin_object(key).await? else { return Ok(None) };
+        if data.is_none() {
+            self.delete_objects(&[key.to_string()]).await?;
+        }
+        Ok(data)
+    }
+
+    /// The live fields at `key` and its ETag; the fields are `None` when the object has expired.
+    async fn read_plugin_object(&self, key: &str) -> Result<Option<(Option<Map<String, Value>>, String)>> {
         let Some(object) = self.get_object(key).await? else { return Ok(None) };
         let mut data = decode(&object)?;
         if let Some(expiry) = expires_at(&data) {
             if (self.context().now_ms() as f64) > expiry {
-                self.delete_objects(&[key.to_string()]).await?;
-                return Ok(None);
+                return Ok(Some((None, object.etag)));
             }
             data.remove(EXPIRES_AT_LOWER);
             data.remove(EXPIRES_AT);
         }
-        Ok(Some(data))
+        Ok(Some((Some(data), object.etag)))
     }
+
+    /// Writes `data` at `key` only if the object is still at `etag` (or, with `None`, still
+    /// missing). False when another writer changed it first.
+    async fn put_plugin_object_if(
+        &self,
+        key: &str,
+        data: &Map<String, Value>,
+        ttl_seconds: Option<f64>,
+        etag: Option<String>,
+    ) -> Result<bool> {
+        let mut request = self.plugin_object_request(key, data, StorageBehavior::BodyOverflow, None, ttl_seconds)?;
+        request.if_absent = etag.is_none();
+        request.if_match = etag;
+        Ok(matches!(self.context().store.put(request).await?, PutOutcome::Written { .. }))
+    }
+
+    /// `PluginStorage.increment`: adds `amount` to the `value` at `key` (a missing or expired
+    /// counter counts from 0) and returns the new value. Each read-add-write is conditional on
+    /// the ETag it read, so concurrent increments, from any process, all count.
+    pub async fn increment_plugin_counter(&self, key: &str, amount: f64, ttl_seconds: Option<f64>) -> Result<f64> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let (mut data, etag) = match self.read_plugin_object(key).await? {
+                None => (Map::new(), None),
+                Some((data, etag)) => (data.unwrap_or_default(), Some(etag)),
+            };
+            let value = data.get("value").and_then(Value::as_f64).unwrap_or(0.0) + amount;
+            data.insert("value".into(), Number::from_f64(value).map_or(Value::Null, Value::Number));
+            if self.put_plugin_object_if(key, &data, ttl_seconds, etag).await? {
+                return Ok(value);
+            }
+            contention::pause(attempt).await;
+        }
+        Err(contended(key, "increment"))
+    }
+
+    /// `PluginStorage.acquireLock`, one try: takes the lock at `key` for `holder` when it is free
+    /// or its holder's `ttl` ran out. Creating and taking over are both conditional writes, so two
+    /// processes never both hold it.
+    pub async fn try_plugin_lock(&self, key: &str, holder: &Map<String, Value>, ttl_seconds: f64) -> Result<bool> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let etag = match self.read_plugin_object(key).await? {
+                Some((Some(_), _)) => return Ok(false),
+                Some((None, etag)) => Some(etag),
+                None => None,
+            };
+            if self.put_plugin_object_if(key, holder, Some(ttl_seconds), etag).await? {
+                return Ok(true);
+            }
+            contention::pause(attempt).await;
+        }
+        Err(contended(key, "acquireLock"))
+    }
+}
+
+fn contended(key: &str, operation: &str) -> Error {
+    Error::new(ErrorKind::Storage, format!("{operation} of '{key}' gave up after {MAX_ATTEMPTS} attempts: other writers kept changing it"))
+        .with("key", key)
+        .with("operation", operation)
+        .with("attempts", MAX_ATTEMPTS)
 }
 
 #[cfg(test)]

@@ -67,6 +67,9 @@ fn values_match(expected: &Value, actual: &Value) -> bool {
 }
 
 fn bodies_match(expected: &str, actual: &str) -> bool {
+    // Rewrites end their body with a write stamp (JSON whitespace that gives each version its
+    // own ETag); s3db.js reads the body the same without it.
+    let actual = std::str::from_utf8(s3db_core::storage::write_stamp::unstamped(actual.as_bytes())).unwrap_or(actual);
     if expected == actual {
         return true;
     }

@@ -5,7 +5,7 @@ use super::Resource;
 use crate::encoding::metadata;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys;
-use crate::storage::{Metadata, PutRequest};
+use crate::storage::{write_stamp, Metadata, PutRequest};
 
 /// Bytes and content type of a record's content.
 pub struct Content {
@@ -48,14 +48,20 @@ impl Resource {
         keys::check_lookup_id(id)?;
         let state = self.state();
         let Some(object) = self.ctx.store.get(&self.record_key(&state, id)).await? else { return Ok(None) };
-        Ok(Some(Content { bytes: object.body.clone(), content_type: object.head.content_type.clone() }))
+        let bytes = write_stamp::unstamped(&object.body).to_vec();
+        Ok(Some(Content { bytes, content_type: object.head.content_type.clone() }))
     }
 
-    /// True when the record exists and has a non-empty body.
+    /// True when the record exists and has a non-empty body (a write stamp alone is none).
     pub async fn has_content(&self, id: &str) -> Result<bool> {
         keys::check_lookup_id(id)?;
         let state = self.state();
-        Ok(self.ctx.store.head(&self.record_key(&state, id)).await?.is_some_and(|head| head.content_length > 0))
+        let key = self.record_key(&state, id);
+        let Some(head) = self.ctx.store.head(&key).await? else { return Ok(false) };
+        if head.content_length as usize > write_stamp::STAMP_LEN {
+            return Ok(true);
+        }
+        Ok(self.ctx.store.get(&key).await?.is_some_and(|object| !write_stamp::unstamped(&object.body).is_empty()))
     }
 
     /// Empties the body, keeping the record's fields.
@@ -65,7 +71,9 @@ impl Resource {
         let key = self.record_key(&state, id);
         let head = self.ctx.store.head(&key).await?.ok_or_else(|| self.no_such_key(&state, id))?;
         let fields = without_content_fields(&head.metadata);
-        self.put_content(key, fields, Vec::new(), None).await
+        let mut body = Vec::new();
+        write_stamp::stamp(&mut body);
+        self.put_content(key, fields, body, None).await
     }
 
     async fn put_content(&self, key: String, metadata: Metadata, body: Vec<u8>, content_type: Option<String>) -> Result<()> {

@@ -1,6 +1,7 @@
 //! Record reads: get, exists, getMany, list, listIds, count, page, query.
 
 use super::stored::{self, ObjectFacts};
+use crate::storage::write_stamp;
 use super::{maybe_blocking, Resource, ResourceState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys;
@@ -90,7 +91,7 @@ impl Resource {
         let id = id.to_string();
         let record = maybe_blocking(blocking, move || {
             let facts = ObjectFacts {
-                content_length: object.head.content_length,
+                content_length: write_stamp::unstamped(&object.body).len() as u64,
                 content_type: object.head.content_type.as_deref(),
                 last_modified_ms: object.head.last_modified_ms,
                 etag: &object.head.etag,

@@ -4,11 +4,12 @@ use super::stored::{self, ObjectFacts};
 use super::{maybe_blocking, Resource, ResourceState};
 use crate::behavior::{self, Split, WriteOp};
 use crate::codec;
+use crate::contention;
 use crate::crypto;
 use crate::error::{Error, ErrorKind, Result};
 use crate::id;
 use crate::keys;
-use crate::storage::{PutOutcome, PutRequest};
+use crate::storage::{write_stamp, PutOutcome, PutRequest};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -76,23 +77,43 @@ impl Resource {
     /// writer's change is never overwritten: on a conflict the record is read and merged again.
     pub async fn update(&self, id: &str, patch: Map<String, Value>) -> Result<WriteOutcome> {
         keys::check_lookup_id(id)?;
-        for _ in 0..MAX_WRITE_ATTEMPTS {
-            let state = self.state();
-            let (before, before_version) = self.fetch_stored(&state, id).await?.ok_or_else(|| does_not_exist(id))?;
-            let read_etag = before.get("_etag").and_then(Value::as_str).map(str::to_string);
-            let old = stored::user_fields(&before);
-            let data = self.merged(&state, &before, patch.clone());
-            let prepared = prepare(&state, id.to_string(), data, WriteOp::Update, Some(id)).await?;
-            let Some(etag) = self.put_record(&state, &prepared, None, read_etag).await? else { continue };
-            let partition_errors = self.move_references(&state, id, Some((&old, &before_version)), &prepared.data).await;
-            return self.written(&state, prepared, etag, Some(before), partition_errors).await;
+        for attempt in 0..contention::MAX_ATTEMPTS {
+            if let Some(outcome) = self.update_once(id, &patch, None).await? {
+                return Ok(outcome);
+            }
+            contention::pause(attempt).await;
         }
         Err(Error::new(
             ErrorKind::Resource,
-            format!("Update of '{id}' gave up after {MAX_WRITE_ATTEMPTS} attempts: the record kept changing under it"),
+            format!("Update of '{id}' gave up after {} attempts: the record kept changing under it", contention::MAX_ATTEMPTS),
         )
         .with("id", id)
-        .with("attempts", MAX_WRITE_ATTEMPTS))
+        .with("attempts", contention::MAX_ATTEMPTS))
+    }
+
+    /// s3db.js `update(id, patch, {ifMatch})`: one attempt, refused with `PreconditionFailed`
+    /// unless the record is still at the caller's ETag when it is written.
+    pub async fn update_if_match(&self, id: &str, patch: Map<String, Value>, expected: &str) -> Result<WriteOutcome> {
+        keys::check_lookup_id(id)?;
+        self.update_once(id, &patch, Some(expected)).await?.ok_or_else(|| precondition_failed(id, expected))
+    }
+
+    /// One read-merge-write; `None` when the record changed between the read and the write.
+    async fn update_once(&self, id: &str, patch: &Map<String, Value>, expected: Option<&str>) -> Result<Option<WriteOutcome>> {
+        let state = self.state();
+        let (before, before_version) = self.fetch_stored(&state, id).await?.ok_or_else(|| does_not_exist(id))?;
+        let read_etag = before.get("_etag").and_then(Value::as_str).unwrap_or_default().to_string();
+        if let Some(expected) = expected {
+            if !crate::storage::same_etag(&read_etag, expected) {
+                return Err(precondition_failed(id, expected));
+            }
+        }
+        let old = stored::user_fields(&before);
+        let data = self.merged(&state, &before, patch.clone());
+        let prepared = prepare(&state, id.to_string(), data, WriteOp::Update, Some(id)).await?;
+        let Some(etag) = self.put_record(&state, &prepared, None, Some(read_etag)).await? else { return Ok(None) };
+        let partition_errors = self.move_references(&state, id, Some((&old, &before_version)), &prepared.data).await;
+        self.written(&state, prepared, etag, Some(before), partition_errors).await.map(Some)
     }
 
     /// What `update(id, patch)` would validate, with the `id` first: the stored fields with the
@@ -216,7 +237,8 @@ impl Resource {
     }
 
     /// PUTs the record; with `create` it must not exist yet, with `if_match` it must still be at
-    /// that ETag. `None` when the condition failed.
+    /// that ETag. `None` when the condition failed. A write over an existing record is stamped
+    /// so that its ETag differs from every earlier version's.
     async fn put_record(
         &self,
         state: &ResourceState,
@@ -224,7 +246,10 @@ impl Resource {
         create: Option<CreateOnly>,
         if_match: Option<String>,
     ) -> Result<Option<String>> {
-        let encoded = stored::encode(state, &prepared.split);
+        let mut encoded = stored::encode(state, &prepared.split);
+        if create.is_none() {
+            write_stamp::stamp(&mut encoded.body);
+        }
         let request = PutRequest {
             key: self.record_key(state, &prepared.id),
             metadata: encoded.metadata,
@@ -291,10 +316,15 @@ impl Resource {
 }
 
 /// How often a conditional read-merge-write is tried before giving up (each try saw a new version).
-const MAX_WRITE_ATTEMPTS: u32 = 16;
 
 fn already_exists(id: &str) -> Error {
     Error::new(ErrorKind::Resource, format!("Resource with id '{id}' already exists")).with("id", id).with("conflict", true)
+}
+
+fn precondition_failed(id: &str, expected: &str) -> Error {
+    Error::new(ErrorKind::PreconditionFailed, format!("Record '{id}' changed since ETag {expected} was read: nothing was written"))
+        .with("id", id)
+        .with("ifMatch", expected)
 }
 
 fn does_not_exist(id: &str) -> Error {

@@ -11,6 +11,7 @@ pub mod metadata_limit;
 pub mod persist;
 pub mod requests;
 pub mod s3;
+pub mod write_stamp;
 
 use crate::error::Result;
 use futures::future::BoxFuture;

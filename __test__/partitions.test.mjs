@@ -2,6 +2,9 @@
 // {partition, partitionValues}, getFromPartition, getPartitionKey, moves and deletes, orphaned
 // partitions, and the repair that rebuilds references.
 import { describe, it, expect, afterAll } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { S3db, MemoryClient, PartitionError, ResourceError } from '../lib/index.mjs';
 import { uniqueMemoryUrl, caught, caughtSync, nextEvent, guardedSetup } from './helpers.mjs';
 
@@ -206,3 +209,44 @@ describe('orphaned partitions and repair', () => {
     expect(await orders.repairPartitions()).toMatchObject({ created: 0, removed: 0 });
   });
 });
+
+describe('partition values are opaque', () => {
+  const config = { name: 'docs', attributes: { folder: 'string' }, partitions: { byFolder: { fields: { folder: 'string' } } } };
+
+  it('a value with a slash neither adds a phantom id to another listing nor loses its own', async () => {
+    const db = new S3db({ connectionString: uniqueMemoryUrl('slashes') });
+    await db.connect();
+    const docs = await db.createResource(config);
+    await docs.insert({ id: 'plain', folder: 'x' });
+    await docs.insert({ id: 'tricky', folder: 'x/id=zzz' });
+    await docs.insert({ id: 'nested', folder: 'x/y' });
+    expect(await docs.listIds({ partition: 'byFolder', partitionValues: { folder: 'x' } })).toEqual(['plain']);
+    expect(await docs.listIds({ partition: 'byFolder', partitionValues: { folder: 'x/id=zzz' } })).toEqual(['tricky']);
+    expect(await docs.count({ partition: 'byFolder', partitionValues: { folder: 'x/y' } })).toBe(1);
+    await docs.delete('tricky');
+    expect(await docs.listIds({ partition: 'byFolder' })).toEqual(['nested', 'plain']);
+    await db.disconnect();
+  });
+
+  it('an over-long value on file:// is written, listed, moved, deleted and repaired', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3db-long-'));
+    try {
+      const db = new S3db({ connectionString: `file://${dir}` });
+      await db.connect();
+      const docs = await db.createResource(config);
+      const long = 'ü'.repeat(400);
+      await docs.insert({ id: 'a', folder: long });
+      await docs.insert({ id: 'b', folder: long });
+      expect(await docs.listIds({ partition: 'byFolder', partitionValues: { folder: long } })).toEqual(['a', 'b']);
+      await docs.update('b', { folder: `${long}!` });
+      expect(await docs.listIds({ partition: 'byFolder', partitionValues: { folder: `${long}!` } })).toEqual(['b']);
+      await docs.delete('a');
+      expect(await docs.listIds({ partition: 'byFolder', partitionValues: { folder: long } })).toEqual([]);
+      expect(await docs.repairPartitions()).toMatchObject({ records: 1, created: 0, removed: 0, unreadable: 0 });
+      await db.disconnect();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+

@@ -115,12 +115,15 @@ pub fn lookup<'a>(record: &'a Map<String, Value>, path: &str) -> Option<&'a Valu
     Some(current)
 }
 
-/// `<path>=<value after the rule>`, `None` for a null value.
+/// `<path>=<value after the rule>`, `None` for a null value. A `/` in the value is written
+/// `%2F`: left bare it would start another key segment, and a value such as `x/id=zzz` would
+/// forge a record id in the listing of `x`.
 fn segment(path: &str, value: &Value, rule: &str) -> Option<String> {
     if value.is_null() {
         return None;
     }
-    Some(format!("{path}={}", apply_rule(value, rule)))
+    let text = apply_rule(value, rule);
+    Some(format!("{path}={}", text.replace('/', "%2F")))
 }
 
 /// s3db.js `applyPartitionRule` then `String()`: `maxlength:N` cuts strings to N UTF-16 units;
@@ -258,6 +261,18 @@ mod tests {
         assert!(listing.matches("resource=orders/partition=byRegionCategory/category=books/region=US/id=o1"));
         assert!(!listing.matches("resource=orders/partition=byRegionCategory/category=books/region=BR/id=o2"));
         assert!(!listing.matches("resource=orders/partition=byRegionCategory/category=books/region=USA/id=o3"));
+    }
+
+    #[test]
+    fn a_slash_in_a_value_stays_inside_its_segment() {
+        let p = &partitions(json!({"byName": {"fields": {"name": "string"}}}))[0];
+        let key = p.reference_key("users", "real", &map(json!({"name": "x/id=zzz"}))).unwrap();
+        assert_eq!(key, "resource=users/partition=byName/name=x%2Fid=zzz/id=real");
+        assert_eq!(crate::keys::id_from_key(&key), Some("real"));
+        let listing = p.listing("users", &map(json!({"name": "x"})));
+        assert!(!key.starts_with(&listing.prefix), "the value 'x' does not list a record whose value is 'x/id=zzz'");
+        let own = p.listing("users", &map(json!({"name": "x/id=zzz"})));
+        assert!(key.starts_with(&own.prefix));
     }
 
     #[test]

@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 const OBJECT_SUFFIX: char = '~';
+/// Ends the name of a directory that holds the rest of a segment too long for one name.
+const CONTINUED: char = '^';
 /// Longest encoded segment we write; file systems allow 255 bytes per name.
 const MAX_SEGMENT_BYTES: usize = 240;
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
@@ -57,9 +59,12 @@ impl FsStore {
         let segments: Vec<&str> = key.split('/').collect();
         let (last, dirs) = segments.split_last().expect("split yields a segment");
         for segment in dirs {
-            path.push(encode_segment(segment)?);
+            path.extend(encode_segment(segment));
         }
-        path.push(format!("{}{OBJECT_SUFFIX}", encode_segment(last)?));
+        let mut names = encode_segment(last);
+        let file = names.pop().expect("a segment has a name");
+        path.extend(names);
+        path.push(format!("{file}{OBJECT_SUFFIX}"));
         Ok(path)
     }
 
@@ -181,11 +186,11 @@ impl FsStore {
         let mut dir = self.base.clone();
         if !dir_key.is_empty() {
             for segment in dir_key.split('/') {
-                dir.push(encode_segment(segment)?);
+                dir.extend(encode_segment(segment));
             }
         }
         let mut keys = Vec::new();
-        collect_keys(&dir, dir_key, &mut keys)?;
+        collect_keys(&dir, dir_key, "", &mut keys)?;
         keys.retain(|k| k.starts_with(&request.prefix));
         if let Some(after) = &request.continuation_token {
             keys.retain(|k| k > after);
@@ -198,8 +203,9 @@ impl FsStore {
     }
 }
 
-/// Every object key under `dir`, whose key prefix (segments so far) is `prefix`.
-fn collect_keys(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
+/// Every object key under `dir`, whose key prefix (segments so far) is `prefix`; `pending` is
+/// the encoded start of a long segment whose continuation names are inside `dir`.
+fn collect_keys(dir: &Path, prefix: &str, pending: &str, out: &mut Vec<String>) -> Result<()> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == IoKind::NotFound => return Ok(()),
@@ -211,21 +217,15 @@ fn collect_keys(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
         if name.starts_with(".tmp-") {
             continue;
         }
-        let joined = |segment: &str| {
-            if prefix.is_empty() {
-                segment.to_string()
-            } else {
-                format!("{prefix}/{segment}")
-            }
-        };
-        let file_type = entry
-            .file_type()
-            .map_err(|e| io_error("cannot list directory", e))?;
+        let joined = |segment: &str| if prefix.is_empty() { segment.to_string() } else { format!("{prefix}/{segment}") };
+        let file_type = entry.file_type().map_err(|e| io_error("cannot list directory", e))?;
         if file_type.is_dir() {
-            if let Some(segment) = decode_segment(&name) {
-                collect_keys(&entry.path(), &joined(&segment), out)?;
+            if let Some(start) = name.strip_suffix(CONTINUED) {
+                collect_keys(&entry.path(), prefix, &format!("{pending}{start}"), out)?;
+            } else if let Some(segment) = decode_segment(&format!("{pending}{name}")) {
+                collect_keys(&entry.path(), &joined(&segment), "", out)?;
             }
-        } else if let Some(segment) = name.strip_suffix(OBJECT_SUFFIX).and_then(decode_segment) {
+        } else if let Some(segment) = name.strip_suffix(OBJECT_SUFFIX).and_then(|end| decode_segment(&format!("{pending}{end}"))) {
             out.push(joined(&segment));
         }
     }
@@ -233,36 +233,36 @@ fn collect_keys(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
 }
 
 /// Percent-encodes every byte outside `[A-Za-z0-9._=,+@-]`; `.`/`..` and the empty segment get
-/// encoded forms, so a segment is always a plain name inside its directory.
-fn encode_segment(segment: &str) -> Result<String> {
-    let encoded = match segment {
+/// encoded forms, so a segment is always a plain name inside its directory. An encoded segment
+/// longer than a file name may be is cut into names of at most 240 bytes, each but the last
+/// ending in `^` (a byte the encoding never leaves bare): nested directories.
+fn encode_segment(segment: &str) -> Vec<String> {
+    let encoded: String = match segment {
         "" => "%".to_string(),
         "." => "%2E".to_string(),
         ".." => "%2E%2E".to_string(),
         _ => segment
             .bytes()
             .map(|b| match b {
-                b'A'..=b'Z'
-                | b'a'..=b'z'
-                | b'0'..=b'9'
-                | b'.'
-                | b'_'
-                | b'='
-                | b','
-                | b'+'
-                | b'@'
-                | b'-' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'=' | b',' | b'+' | b'@' | b'-' => (b as char).to_string(),
                 other => format!("%{other:02X}"),
             })
             .collect(),
     };
-    if encoded.len() > MAX_SEGMENT_BYTES {
-        return Err(Error::validation(format!(
-            "key segment is too long for the filesystem store ({} bytes encoded, at most {MAX_SEGMENT_BYTES})",
-            encoded.len()
-        )));
+    if encoded.len() <= MAX_SEGMENT_BYTES {
+        return vec![encoded];
     }
-    Ok(encoded)
+    // The encoding is ASCII, so any byte offset is a cut point; the last name is kept longer
+    // than 2 bytes so that it is never `.` or `..`.
+    let mut names = Vec::new();
+    let mut rest = encoded.as_str();
+    while rest.len() > MAX_SEGMENT_BYTES {
+        let cut = (MAX_SEGMENT_BYTES - 1).min(rest.len() - 3);
+        names.push(format!("{}{CONTINUED}", &rest[..cut]));
+        rest = &rest[cut..];
+    }
+    names.push(rest.to_string());
+    names
 }
 
 fn decode_segment(name: &str) -> Option<String> {
@@ -433,7 +433,35 @@ mod tests {
             .filter(|e| e.file_name() == "escape")
             .collect();
         assert!(outside.is_empty());
-        assert!(s.object_path(&"y".repeat(300)).is_err());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn segments_longer_than_a_file_name_round_trip_and_list() {
+        let (s, dir) = store();
+        let long_value = format!("{}..", "é/".repeat(300));
+        let keys = [
+            format!("r/partition=p/f={long_value}/id=1"),
+            format!("r/partition=p/f={long_value}/id=2"),
+            format!("r/data/id={}", "y".repeat(700)),
+            format!("r/data/id={}", "z".repeat(241)),
+        ];
+        for key in &keys {
+            put(&s, key, key.as_bytes());
+            assert_eq!(block_on(s.get(key)).unwrap().unwrap().body, key.as_bytes());
+            let path = s.object_path(key).unwrap();
+            assert!(path.starts_with(&dir));
+            assert!(path.iter().all(|name| name.len() <= MAX_SEGMENT_BYTES + 1));
+        }
+        let listed = |prefix: &str| {
+            block_on(s.list(ListRequest { prefix: prefix.into(), continuation_token: None, max_keys: 1000 })).unwrap().keys
+        };
+        let mut sorted = keys.to_vec();
+        sorted.sort();
+        assert_eq!(listed("r/"), sorted);
+        assert_eq!(listed(&format!("r/partition=p/f={long_value}/")), keys[..2].to_vec());
+        block_on(s.delete(&keys[0])).unwrap();
+        assert_eq!(listed("r/partition=p/"), keys[1..2].to_vec());
         fs::remove_dir_all(dir).unwrap();
     }
 

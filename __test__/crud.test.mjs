@@ -909,3 +909,19 @@ describe('value types round trip', () => {
     }
   });
 });
+
+describe('numbers come back exactly', () => {
+  it('every double round-trips through a number field and a number array', async () => {
+    const db = new S3db({ connectionString: uniqueUrl('numbers') });
+    await db.connect();
+    const res = await db.createResource({ name: 'nums', attributes: { n: 'number', list: 'array|items:number' } });
+    const values = [268254699210150660, 1e308, -1e308, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 80 + 2 ** 28, 1e21, 0.1 + 0.2, 1e-7, 123456.789];
+    await Promise.all(values.map((n, i) => res.insert({ id: `v${i}`, n, list: [n, 1] })));
+    for (const [i, n] of values.entries()) {
+      const got = await res.get(`v${i}`);
+      expect(Object.is(got.n, n), `${n} read back as ${got.n}`).toBe(true);
+      expect(Object.is(got.list[0], n), `${n} in an array read back as ${got.list[0]}`).toBe(true);
+    }
+    await db.disconnect();
+  });
+});

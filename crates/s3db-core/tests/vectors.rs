@@ -372,6 +372,8 @@ fn key_escaping() {
     check(
         "key-escaping",
         &[
+            dev(None, "region=north/east/id=with space", "a '/' in a partition value is written %2F: bare, it adds key segments"),
+            dev(None, "region=north%2Feast/id=with space", "a '/' in a partition value is written %2F: bare, it adds key segments"),
             dev(Some(4), "/b", "IDs containing '/' are refused: they do not round-trip through a key"),
             dev(Some(5), "/sub", "IDs containing '/' are refused: they do not round-trip through a key"),
         ],

@@ -117,11 +117,21 @@ pub fn encode_decimal(n: f64) -> String {
         None => (text.as_str(), None),
     };
     let encoded_int = encode(parse_js_number(int_part));
-    let sign = sign_prefix(n < 0.0);
-    match frac_part {
+    let sign = sign_prefix(n.is_sign_negative());
+    let form = match frac_part {
         Some(frac) if !frac.is_empty() => format!("{sign}{encoded_int}.{frac}"),
         _ => format!("{sign}{encoded_int}"),
+    };
+    if decode_decimal(&form).to_bits() == n.to_bits() {
+        return form;
     }
+    // Above 2^53 the base62 digits come out of rounded divisions and no longer name the number
+    // (`268254699210150660` would read back as `…720`). Its shortest exponent form, with a
+    // single-digit integer part, decodes exactly in both libraries: `2.6825469921015066e17`.
+    let exponent = format!("{:e}", n.abs());
+    let (mantissa, power) = exponent.split_once('e').expect("LowerExp always has an exponent");
+    let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
+    format!("{sign}{mantissa}e{power}")
 }
 
 pub fn decode_decimal(s: &str) -> f64 {
@@ -368,6 +378,11 @@ mod tests {
                 assert_eq!(decode_decimal(&encode_decimal(input)), input, "tiny {input}");
                 continue;
             }
+            if decode_decimal(text(&e["encoded"])).to_bits() != input.to_bits() {
+                // s3db.js's form reads back as another number (-0 as 0, 1e21 as …); ours does not.
+                assert_eq!(decode_decimal(&encode_decimal(input)).to_bits(), input.to_bits(), "lossy {input}");
+                continue;
+            }
             assert_eq!(encode_decimal(input), text(&e["encoded"]), "encode {input}");
             assert_eq!(
                 decode_decimal(text(&e["encoded"])),
@@ -517,9 +532,24 @@ mod tests {
     }
 
     #[test]
+    fn decimals_that_base62_would_change_are_written_in_exponent_form() {
+        for n in [268254699210150660.0, 1e308, -1e308, 9007199254740993.0 * 3.0, 1.7976931348623157e308, -0.0, 2f64.powi(80) + 2f64.powi(28)] {
+            let form = encode_decimal(n);
+            assert_eq!(decode_decimal(&form).to_bits(), n.to_bits(), "{n} written {form}");
+        }
+        assert_eq!(encode_decimal(268254699210150660.0), "2.6825469921015066e17");
+        assert_eq!(encode_decimal(1e308), "1.0e308");
+        assert_eq!(encode_decimal(-0.0), "-0");
+        // Numbers whose base62 form is exact keep it, byte for byte as s3db.js writes them.
+        assert_eq!(encode_decimal(19.99), "j.99");
+        assert_eq!(encode_decimal(2f64.powi(53)), encode(2f64.powi(53)));
+    }
+
+    #[test]
     fn large_values_use_double_arithmetic() {
         assert_eq!(encode(1e21), "jdt8BLTpPG02");
-        assert_eq!(encode_decimal(1e21), "jdt8BLTpPG02");
+        // s3db.js writes `jdt8BLTpPG02` for 1e21 as a decimal, which reads back as another number.
+        assert_eq!(decode_decimal(&encode_decimal(1e21)), 1e21);
         assert_eq!(encode_decimal(1.2345e22), "1.2345e+22");
         assert_eq!(decode_decimal("1.2345e+22"), 1.2345e22);
         assert_eq!(encode(f64::MAX).len(), 172);

@@ -249,6 +249,10 @@ class Database extends EventEmitter {
 
   _addResource(resource) {
     this.resources[resource.name] = resource;
+    const client = this.client;
+    if (client && client.autoPersist && typeof client._engineWrote === 'function') {
+      resource._writeObservers.push(() => client._engineWrote());
+    }
     this._pluginHost.resourceAdded(resource);
   }
 

@@ -106,6 +106,7 @@ class MemoryClient extends StoreClient {
     if (writes === this._savedAtWrites) return false;
     callSync(() => this.storage.saveToDisk(this.persistPath, this.bucket, new Date().toISOString()));
     this._savedAtWrites = writes;
+    this._savedAt = Date.now();
     return true;
   }
 
@@ -133,18 +134,46 @@ class MemoryClient extends StoreClient {
   }
 
   /**
-   * With `autoPersist`, changes reach the file within a quarter second and before the process
-   * exits. (Writes go straight from the engine to the store, so changes are noticed by polling
-   * the write counters; the timer does not keep the process alive.)
+   * With `autoPersist`, changes reach the file within a quarter second, at least once a second
+   * during a run of writes that never lets timers fire (`_engineWrote`, called on the write path),
+   * and before the process exits — normally, by `process.exit()`, or on SIGINT/SIGTERM/SIGHUP.
+   * (Writes go straight from the engine to the store, so changes are noticed by polling the write
+   * counters; the timer does not keep the process alive.)
    */
   _watchForPersistence() {
     this._savedAtWrites = this._writeCount();
+    this._savedAt = Date.now();
     this._persistTimer = setInterval(() => this._flushReporting(), 250);
     this._persistTimer.unref();
-    process.once('beforeExit', () => this._flushReporting());
-    // `process.exit()` skips beforeExit; saving is synchronous, so it can run on `exit`.
-    process.once('exit', () => this._flushReporting());
+    persistOnExit(this);
   }
+
+  /** A resource of a database on this client wrote: save when the last save is a second old. */
+  _engineWrote() {
+    if (this.autoPersist && this.persistPath && Date.now() - (this._savedAt || 0) >= 1000) this._flushReporting();
+  }
+}
+
+/** Clients to save when the process ends, with one set of process listeners for all of them. */
+const persistedClients = new Set();
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function persistOnExit(client) {
+  if (persistedClients.size === 0) {
+    const flushAll = () => persistedClients.forEach((c) => c._flushReporting());
+    process.on('beforeExit', flushAll);
+    // `process.exit()` skips beforeExit; saving is synchronous, so it can run on `exit`.
+    process.on('exit', flushAll);
+    for (const signal of EXIT_SIGNALS) {
+      process.once(signal, function onSignal() {
+        flushAll();
+        // Node's default for the signal (ending the process) applies again unless the app has
+        // listeners of its own, which then decide.
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    }
+  }
+  persistedClients.add(client);
 }
 
 /**

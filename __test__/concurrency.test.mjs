@@ -184,3 +184,31 @@ describe(`across processes (${ON_S3 ? 'S3 server' : 'file://'})`, () => {
     await db.disconnect();
   }, 120000);
 });
+
+describe('fairness', () => {
+  it('calls on one resource settle in the order they were made, even when later ones finish first', async () => {
+    const db = await connected(uniqueUrl('order'));
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string', token: 'secret' } });
+    const settled = [];
+    const calls = Array.from({ length: 300 }, (_, i) => {
+      const op = i % 3 === 0 ? users.insert({ id: `u${i}`, name: 'n', token: 't' }) : users.exists(`u${i - 1}`);
+      return op.then(() => settled.push(i), () => settled.push(i));
+    });
+    await Promise.all(calls);
+    expect(settled).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    await db.disconnect();
+  });
+
+  it('a loop of awaited calls that complete at once still lets timers run', async () => {
+    const db = await connected(uniqueUrl('starve'));
+    const items = await db.createResource({ name: 'items', attributes: { n: 'number' } });
+    let ticks = 0;
+    const timer = setInterval(() => { ticks += 1; }, 20);
+    const started = Date.now();
+    let n = 0;
+    while (Date.now() - started < 600) await items.insert({ n: n++ });
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThanOrEqual(10);
+    await db.disconnect();
+  });
+});

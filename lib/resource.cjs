@@ -11,6 +11,9 @@ const { MIDDLEWARE_METHODS, useMiddleware, isWrapped } = require('./middleware.c
 const { ResourceReader, ResourceWriter } = require('./streams.cjs');
 const { Schema } = require('./schema.cjs');
 
+/** A native call of `resource`, answered in the order calls were made on it. */
+const callInOrder = (resource, fn) => call(fn, resource._order);
+
 const parse = (reply) => (typeof reply === 'string' ? JSON.parse(reply) : reply.then(JSON.parse));
 /** A hook's replacement for a context object, or the context when it returned something else. */
 const contextFrom = (value, context) => (value !== null && typeof value === 'object' ? value : context);
@@ -72,6 +75,7 @@ class Resource extends AsyncEventEmitter {
     this.hooks = emptyHookTable();
     // Called after every successful write (plugins: cache invalidation); empty costs nothing.
     this._writeObservers = [];
+    this._order = { tail: null };
     this._applyDescription(description);
     this._applyJsConfig(jsConfig);
   }
@@ -253,7 +257,7 @@ class Resource extends AsyncEventEmitter {
   async setContent({ id, buffer, contentType = 'application/octet-stream' } = {}) {
     const key = checkId(id);
     const bytes = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer ?? '');
-    await call(() => this._native.setContent(key, bytes, String(contentType)));
+    await callInOrder(this, () => this._native.setContent(key, bytes, String(contentType)));
     emitIfObserved(this, 'setContent', { id: key, contentType, contentLength: bytes.length });
     const record = await this.get(key);
     return { ...record, _hasContent: true, _contentLength: bytes.length, _mimeType: contentType };
@@ -262,7 +266,7 @@ class Resource extends AsyncEventEmitter {
   /** `{buffer, contentType}`; both null when the record does not exist. */
   async content(id) {
     const key = checkId(id);
-    const reply = await parse(call(() => this._native.content(key)));
+    const reply = await parse(callInOrder(this, () => this._native.content(key)));
     if (reply === null) return { buffer: null, contentType: null };
     const buffer = Buffer.from(reply.body, 'base64');
     emitIfObserved(this, 'content', key, buffer.length, reply.contentType);
@@ -270,12 +274,12 @@ class Resource extends AsyncEventEmitter {
   }
 
   async hasContent(id) {
-    return (await call(() => this._native.hasContent(checkId(id)))) === 'true';
+    return (await callInOrder(this, () => this._native.hasContent(checkId(id)))) === 'true';
   }
 
   async deleteContent(id) {
     const key = checkId(id);
-    await call(() => this._native.deleteContent(key));
+    await callInOrder(this, () => this._native.deleteContent(key));
     emitIfObserved(this, 'deleteContent', key);
   }
 
@@ -291,7 +295,7 @@ class Resource extends AsyncEventEmitter {
     if (this.idGenerator && (doc.id === undefined || doc.id === null || doc.id === '')) {
       doc = { ...doc, id: String(this.idGenerator(doc) || '') || undefined };
     }
-    const reply = await parse(call(() => this._native.insert(toJson(doc, 'document'))));
+    const reply = await parse(callInOrder(this, () => this._native.insert(toJson(doc, 'document'))));
     if (this._writeObservers.length) await this._notifyWrite('insert', [reply.r.id]);
     if (reply.x) emitIfObserved(this, 'exceedsLimit', { ...reply.x, id: reply.r.id, data: doc });
     this._partitionErrors('insert', reply.r.id, reply.p);
@@ -317,7 +321,7 @@ class Resource extends AsyncEventEmitter {
       return this._insertEach(documents);
     }
     documents.forEach((document) => checkDocument(document, 'insertMany'));
-    const replies = await parse(call(() => this._native.insertMany(toJson(documents, 'documents'))));
+    const replies = await parse(callInOrder(this, () => this._native.insertMany(toJson(documents, 'documents'))));
     const records = [];
     const failures = [];
     replies.forEach((reply, index) => {
@@ -362,11 +366,11 @@ class Resource extends AsyncEventEmitter {
     let patch = checkDocument(attributes, 'update');
     if (this.hooks.beforeUpdate.length) {
       // s3db.js hands beforeUpdate the whole record with the changes merged in.
-      const merged = await parse(call(() => this._native.mergedForUpdate(key, toJson(patch, 'document'))));
+      const merged = await parse(callInOrder(this, () => this._native.mergedForUpdate(key, toJson(patch, 'document'))));
       patch = checkDocument(await runHooks(this, 'beforeUpdate', merged), 'update');
     }
     const observed = isObserved(this, 'update', key);
-    const reply = await parse(call(() => this._native.update(key, toJson(patch, 'document'), observed, ifMatch)));
+    const reply = await parse(callInOrder(this, () => this._native.update(key, toJson(patch, 'document'), observed, ifMatch)));
     if (this._writeObservers.length) await this._notifyWrite('update', [key]);
     if (reply.x) emitIfObserved(this, 'exceedsLimit', { ...reply.x, id: key, data: patch });
     this._partitionErrors('update', key, reply.p);
@@ -408,7 +412,7 @@ class Resource extends AsyncEventEmitter {
     let context = { id: key, fullData: checkDocument(data, 'replace'), options };
     if (this.hooks.beforeReplace.length) context = contextFrom(await runHooks(this, 'beforeReplace', context), context);
     const doc = checkDocument(context.fullData, 'replace');
-    const reply = await parse(call(() => this._native.replace(key, toJson(doc, 'document'))));
+    const reply = await parse(callInOrder(this, () => this._native.replace(key, toJson(doc, 'document'))));
     this._partitionErrors('replace', key, reply.p);
     if (this._writeObservers.length) await this._notifyWrite('replace', [key]);
     const record = this.hooks.afterReplace.length ? await runHooks(this, 'afterReplace', reply.r) : reply.r;
@@ -443,7 +447,7 @@ class Resource extends AsyncEventEmitter {
     if (this.hooks.beforeDelete.length) {
       let missing = null;
       try {
-        before = await parse(call(() => this._native.get(key)));
+        before = await parse(callInOrder(this, () => this._native.get(key)));
       } catch (error) {
         if (!(error instanceof NoSuchKey)) throw error;
         missing = error;
@@ -457,7 +461,7 @@ class Resource extends AsyncEventEmitter {
     const withBefore = observed || this.hooks.afterDelete.length > 0;
     let reply;
     try {
-      reply = await parse(call(() => this._native.delete(key, withBefore)));
+      reply = await parse(callInOrder(this, () => this._native.delete(key, withBefore)));
     } catch (error) {
       if (error instanceof NoSuchKey) announce(before);
       throw error;
@@ -473,7 +477,7 @@ class Resource extends AsyncEventEmitter {
     if (!Array.isArray(ids)) throw new ValidationError({ message: 'deleteMany expects an array of ids' });
     const keys = ids.map(checkId);
     if (this.hooks.beforeDeleteMany.length) await runHooks(this, 'beforeDeleteMany', { ids: keys });
-    const deleted = await parse(call(() => this._native.deleteMany(toJson(keys, 'ids'))));
+    const deleted = await parse(callInOrder(this, () => this._native.deleteMany(toJson(keys, 'ids'))));
     if (deleted.length && this._writeObservers.length) await this._notifyWrite('deleteMany', deleted);
     for (const id of deleted) {
       emitIfObserved(this, 'deleted', id);
@@ -486,7 +490,7 @@ class Resource extends AsyncEventEmitter {
   }
 
   async _deleteEverything() {
-    const deletedCount = Number(await call(() => this._native.deleteAll()));
+    const deletedCount = Number(await callInOrder(this, () => this._native.deleteAll()));
     if (this._writeObservers.length) await this._notifyWrite('deleteAll', null);
     return deletedCount;
   }
@@ -508,7 +512,7 @@ class Resource extends AsyncEventEmitter {
   async get(id) {
     const key = checkId(id);
     if (this.hooks.beforeGet.length) await runHooks(this, 'beforeGet', { id: key });
-    let record = await parse(call(() => this._native.get(key)));
+    let record = await parse(callInOrder(this, () => this._native.get(key)));
     if (this.hooks.afterGet.length) record = await runHooks(this, 'afterGet', record);
     emitOperation(this, 'get', record, key);
     return record;
@@ -532,7 +536,7 @@ class Resource extends AsyncEventEmitter {
   async exists(id) {
     const key = checkId(id);
     if (this.hooks.beforeExists.length) await runHooks(this, 'beforeExists', { id: key });
-    const exists = (await call(() => this._native.exists(key))) === 'true';
+    const exists = (await callInOrder(this, () => this._native.exists(key))) === 'true';
     if (this.hooks.afterExists.length) await runHooks(this, 'afterExists', { id: key, exists });
     return exists;
   }
@@ -541,14 +545,14 @@ class Resource extends AsyncEventEmitter {
     if (!Array.isArray(ids)) throw new ValidationError({ message: 'getMany expects an array of ids' });
     const keys = ids.map(checkId);
     if (this.hooks.beforeGetMany.length) await runHooks(this, 'beforeGetMany', { ids: keys });
-    let records = await parse(call(() => this._native.getMany(toJson(keys, 'ids'))));
+    let records = await parse(callInOrder(this, () => this._native.getMany(toJson(keys, 'ids'))));
     if (this.hooks.afterGetMany.length) records = await runHooks(this, 'afterGetMany', records);
     emitOperation(this, 'getMany', keys.length);
     return records;
   }
 
   async getAll() {
-    return this._readable(await parse(call(() => this._native.getAll())));
+    return this._readable(await parse(callInOrder(this, () => this._native.getAll())));
   }
 
   /**
@@ -565,7 +569,7 @@ class Resource extends AsyncEventEmitter {
   }
 
   async listIds(options = {}) {
-    const ids = await parse(call(() => this._native.listIds(listOptions(options))));
+    const ids = await parse(callInOrder(this, () => this._native.listIds(listOptions(options))));
     emitOperation(this, 'listIds', ids.length);
     return ids;
   }
@@ -574,11 +578,11 @@ class Resource extends AsyncEventEmitter {
   async _readPage(kind, { partition, partitionValues, token, limit }) {
     const options = toJson({ partition, partitionValues, token: token || undefined, limit }, 'options');
     if (kind === 'records') {
-      const page = await parse(call(() => this._native.listPage(options)));
+      const page = await parse(callInOrder(this, () => this._native.listPage(options)));
       this._reportUnreadable(page.unreadable);
       return page;
     }
-    const page = await parse(call(() => this._native.listIdsPage(options)));
+    const page = await parse(callInOrder(this, () => this._native.listIdsPage(options)));
     return { items: page.ids, next: page.next };
   }
 
@@ -589,7 +593,7 @@ class Resource extends AsyncEventEmitter {
     const { partition, partitionValues } = context;
     let records;
     try {
-      records = this._readable(await parse(call(() => this._native.list(listOptions(context)))));
+      records = this._readable(await parse(callInOrder(this, () => this._native.list(listOptions(context)))));
     } catch {
       emitOperation(this, 'list', { count: 0, errors: 1, partition, partitionValues });
       return [];
@@ -610,7 +614,7 @@ class Resource extends AsyncEventEmitter {
   async count(options = {}) {
     const { partition, partitionValues } = options || {};
     if (this.hooks.beforeCount.length) await runHooks(this, 'beforeCount', { partition, partitionValues });
-    const total = Number(await call(() => this._native.count(listOptions(options))));
+    const total = Number(await callInOrder(this, () => this._native.count(listOptions(options))));
     if (this.hooks.afterCount.length) await runHooks(this, 'afterCount', { count: total, partition, partitionValues });
     emitOperation(this, 'count', total);
     return total;
@@ -620,7 +624,7 @@ class Resource extends AsyncEventEmitter {
   async page({ offset = 0, size = 100, partition, partitionValues, skipCount = false } = {}) {
     const debug = { requestedSize: size, requestedOffset: offset, skipCount };
     try {
-      const page = await parse(call(() => this._native.page(listOptions({ offset, size, partition, partitionValues, skipCount }))));
+      const page = await parse(callInOrder(this, () => this._native.page(listOptions({ offset, size, partition, partitionValues, skipCount }))));
       const result = {
         items: page.items,
         totalItems: page.totalItems,
@@ -648,7 +652,7 @@ class Resource extends AsyncEventEmitter {
     checkDocument(filter, 'query');
     let context = { filter, limit, offset, partition, partitionValues };
     if (this.hooks.beforeQuery.length) context = contextFrom(await runHooks(this, 'beforeQuery', context), context);
-    let records = this._readable(await parse(call(() => this._native.query(toJson(context.filter, 'filter'), listOptions(context)))));
+    let records = this._readable(await parse(callInOrder(this, () => this._native.query(toJson(context.filter, 'filter'), listOptions(context)))));
     if (this.hooks.afterQuery.length) records = await runHooks(this, 'afterQuery', records);
     return records;
   }
@@ -671,7 +675,7 @@ class Resource extends AsyncEventEmitter {
   async getFromPartition({ id, partitionName, partitionValues = {} } = {}) {
     const key = checkId(id);
     const values = toJson(partitionValues || {}, 'partitionValues');
-    const record = await parse(call(() => this._native.getFromPartition(key, String(partitionName), values)));
+    const record = await parse(callInOrder(this, () => this._native.getFromPartition(key, String(partitionName), values)));
     emitIfObserved(this, 'getFromPartition', record);
     return record;
   }
@@ -717,7 +721,7 @@ class Resource extends AsyncEventEmitter {
    * Resolves to `{records, references, created, removed, unreadable}`.
    */
   async repairPartitions() {
-    return parse(call(() => this._native.repairPartitions()));
+    return parse(callInOrder(this, () => this._native.repairPartitions()));
   }
 
   /** The description the engine holds for this resource (name, attributes, map, behavior…). */

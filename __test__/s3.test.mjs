@@ -98,6 +98,9 @@ describe('S3 connection strings (nothing is sent)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+/** Garage answers a create-only PUT as a plain one; moto, AWS and MinIO refuse it with 412. */
+const IGNORES_IF_NONE_MATCH = TARGET === 'garage';
+
 describe(`requests per operation on ${TARGET} (resource with one partition)`, () => {
   const shared = sharedDatabase('economy', async (db) => {
     const orders = await db.createResource({
@@ -133,14 +136,17 @@ describe(`requests per operation on ${TARGET} (resource with one partition)`, ()
     expect(await requestsOf(db, () => orders.insert({ region: 'EU', total: 10 }))).toEqual({ PUT: 2 });
     const given = await requestsOf(db, () => orders.insert({ id: 'o1', region: 'EU', total: 11 }));
     // A server that ignores If-None-Match (Garage) needs a HEAD for ids the user chose.
-    expect([{ PUT: 2 }, { HEAD: 1, PUT: 2 }]).toContainEqual(given);
+    expect(given).toEqual(IGNORES_IF_NONE_MATCH ? { HEAD: 1, PUT: 2 } : { PUT: 2 });
   });
 
   it('inserting an existing id fails without overwriting it', async () => {
     let error;
     const requests = await requestsOf(db, async () => { error = await caught(orders.insert({ id: 'o1', region: 'US', total: 99 })); });
     expect(error.message).toBe("Resource with id 'o1' already exists");
-    expect([{ PUT: 1 }, { HEAD: 1 }]).toContainEqual(requests);
+    // Garage: the HEAD before the PUT finds it. S3 servers: the refused create-only PUT, then a
+    // HEAD telling another writer's object from this insert's own (an earlier attempt whose answer
+    // was lost). The memory store answers for itself.
+    expect(requests).toEqual(IGNORES_IF_NONE_MATCH ? { HEAD: 1 } : ON_S3 ? { PUT: 1, HEAD: 1 } : { PUT: 1 });
     expect((await orders.get('o1')).total).toBe(11);
   });
 

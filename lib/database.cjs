@@ -191,7 +191,7 @@ class Database extends EventEmitter {
     this.keyPrefix = client.keyPrefix ?? (client.config && client.config.keyPrefix) ?? '';
     // A foreign client applies its own key prefix; the engine then addresses keys below it.
     const storage = ours ? client.storage : storeForClient(client);
-    this._native = new native.NativeDatabase(
+    this._native = callSync(() => new native.NativeDatabase(
       toJson({
         bucket: this.bucket,
         keyPrefix: ours ? this.keyPrefix : '',
@@ -202,7 +202,7 @@ class Database extends EventEmitter {
         frozenClock: options.frozenClock,
       }, 'options'),
       storage,
-    );
+    ));
     this._connected = false;
   }
 

@@ -207,7 +207,7 @@ const DETAILS_ONLY = new Set([ResourceNotFound, NoSuchBucket, NoSuchKey, NotFoun
 /** Rebuilds the s3db error class from a native failure; other errors pass through. */
 function fromNative(error) {
   const text = error && typeof error.message === 'string' ? error.message : '';
-  if (!text.startsWith(NATIVE_MARKER)) return error;
+  if (!text.startsWith(NATIVE_MARKER)) return fromArgumentConversion(error) || error;
   let payload;
   try {
     payload = JSON.parse(text.slice(NATIVE_MARKER.length));
@@ -217,16 +217,33 @@ function fromNative(error) {
   return fromPayload(payload);
 }
 
+/** What napi's argument conversion codes (`StringExpected`, …) say a value should have been. */
+const EXPECTED = {
+  StringExpected: 'a string', NumberExpected: 'a number', BooleanExpected: 'a boolean', ObjectExpected: 'an object',
+  ArrayExpected: 'an array', FunctionExpected: 'a function', BigintExpected: 'a bigint',
+};
+
+/** napi's "Failed to convert JavaScript value …" (a wrong argument type) as a ValidationError. */
+function fromArgumentConversion(error) {
+  const code = error && error.code;
+  if (typeof code !== 'string' || !(code in EXPECTED || code === 'InvalidArg')) return null;
+  const got = /JavaScript value `(\w+)/.exec(error.message || '');
+  const expected = EXPECTED[code] || 'another type';
+  const message = `Invalid argument: expected ${expected}${got ? `, got ${got[1].toLowerCase()}` : ''}`;
+  return new ValidationError(message, { original: error, code });
+}
+
 /** An error object from the engine's `{name, message, ...details}` payload. */
 function fromPayload(payload) {
   const Class = CLASSES[payload.name] || UnknownError;
-  const { name, ...details } = payload;
+  const { name, specificName, ...details } = payload;
   const trusted = { ...details, [FROM_ENGINE]: true };
   const built = DETAILS_ONLY.has(Class) ? new Class(trusted) : new Class(details.message, trusted);
   if (built.message !== payload.message && payload.message) built.message = payload.message;
-  // A failure without an s3db.js class of its own (PreconditionFailed, ServiceUnavailable…)
-  // stays an UnknownError but keeps its specific name.
-  if (!CLASSES[payload.name] && typeof name === 'string' && name) built.name = name;
+  // A failure more specific than its s3db.js class (SlowDown, RequestTimeout, DamagedObject…)
+  // keeps the class and takes its own name; so does one whose class s3db.js lacks.
+  const own = specificName || (!CLASSES[name] && name);
+  if (typeof own === 'string' && own) built.name = own;
   if (payload.validation) built.errors = payload.validation;
   return built;
 }

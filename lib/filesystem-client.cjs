@@ -4,7 +4,7 @@
 // processes sharing one directory, keys that can never leave the base directory.
 
 const path = require('node:path');
-const { native } = require('./native.cjs');
+const { native, callSync } = require('./native.cjs');
 const { StoreClient } = require('./store-client.cjs');
 
 let nextId = 1;
@@ -13,7 +13,7 @@ class FileSystemClient extends StoreClient {
   constructor(options = {}) {
     const basePath = path.resolve(options.basePath || './s3db-data');
     const keyPrefix = options.keyPrefix || '';
-    super(native.NativeStore.filesystem(basePath, keyPrefix, Boolean(options.fsync)), {
+    super(callSync(() => native.NativeStore.filesystem(basePath, keyPrefix, Boolean(options.fsync))), {
       ...options, bucket: options.bucket || 's3db', keyPrefix, endpoint: `file://${basePath}`,
     });
     this.id = options.id || `fs-${nextId++}`;

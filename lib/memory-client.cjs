@@ -27,7 +27,7 @@ class MemoryClient extends StoreClient {
       ? JSON.stringify({ metadataLimit: options.metadataLimit ?? 2048, maxObjectSize: options.maxObjectSize ?? 5 * 1024 ** 3 })
       : undefined;
     const keyPrefix = options.keyPrefix || '';
-    super(native.NativeStore.memory(keyPrefix, options.sharedBucket, limits), {
+    super(callSync(() => native.NativeStore.memory(keyPrefix, options.sharedBucket, limits)), {
       ...options, bucket: options.bucket || 's3db', keyPrefix, endpoint: 'memory://',
     });
     this.id = options.id || `memory-${nextId++}`;

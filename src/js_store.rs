@@ -27,7 +27,7 @@ impl JsStore {
     }
 
     async fn ask(&self, request: Value) -> s3db_core::Result<Value> {
-        let failed = |e: napi::Error| Error::new(ErrorKind::Storage, format!("the client failed: {}", e.reason)).with("client", "js");
+        let failed = |e: napi::Error| Error::new(ErrorKind::Storage, format!("the client failed: {}", e.reason)).named("ClientError").with("client", "js");
         let promise = self.dispatch.call_async_catch(request.to_string()).await.map_err(failed)?;
         let answer = promise.await.map_err(failed)?;
         serde_json::from_str(&answer).map_err(|e| Error::internal(format!("the client adapter answered with bad JSON: {e}")))

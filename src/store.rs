@@ -98,7 +98,7 @@ fn memory_only(what: &str) -> napi::Error {
     errors::to_napi(Error::new(
         ErrorKind::Storage,
         format!("{what} is only available on a MemoryClient"),
-    ))
+    ).named("UnsupportedOperation"))
 }
 
 /// `{metadataLimit, maxObjectSize}` when the client enforces S3's limits.
@@ -256,7 +256,7 @@ impl NativeStore {
     pub fn restore_json(&self, snapshot: String) -> Result<u32> {
         let memory = self.memory.as_ref().ok_or_else(|| memory_only("restore()"))?;
         let document: Value = serde_json::from_str(&snapshot)
-            .map_err(|e| errors::to_napi(Error::new(ErrorKind::Storage, format!("Invalid snapshot format: {e}"))))?;
+            .map_err(|e| errors::to_napi(Error::new(ErrorKind::Storage, format!("Invalid snapshot format: {e}")).named("InvalidSnapshot")))?;
         let snapshot = persist::from_json(&document, "the snapshot").map_err(errors::to_napi)?;
         memory.restore(&snapshot);
         Ok(snapshot.len() as u32)
@@ -340,8 +340,8 @@ impl NativeStore {
                 body,
                 content_type,
                 if_absent: if_none_match.unwrap_or(false),
-                fresh_random_key: false,
                 if_match: if_match.clone(),
+                ..Default::default()
             };
             match store.put(request).await? {
                 PutOutcome::Written { etag } => Ok(json!({"ETag": etag}).to_string()),
@@ -350,7 +350,7 @@ impl NativeStore {
                         Some(etag) => format!("Precondition failed: {key} is not at ETag {etag}"),
                         None => format!("Precondition failed: {key} already exists"),
                     };
-                    Err(Error::new(ErrorKind::Storage, why).with("code", "PreconditionFailed").with("statusCode", 412))
+                    Err(Error::new(ErrorKind::Storage, why).named("PreconditionFailed").with("code", "PreconditionFailed").with("statusCode", 412))
                 }
             }
         })

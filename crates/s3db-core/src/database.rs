@@ -403,6 +403,7 @@ fn catalog_contended() -> Error {
         ErrorKind::Database,
         format!("s3db.json kept changing under this process: gave up after {MAX_ATTEMPTS} attempts"),
     )
+    .named("WriteContention")
     .with("attempts", MAX_ATTEMPTS)
 }
 

@@ -69,6 +69,9 @@ impl ErrorKind {
 #[derive(Debug, Clone)]
 pub struct Error {
     pub kind: ErrorKind,
+    /// A more specific name than the kind's class (`SlowDown`, `RequestTimeout`): the JS error
+    /// keeps the class and takes this name.
+    pub specific_name: Option<&'static str>,
     pub message: String,
     pub details: Map<String, Value>,
 }
@@ -77,12 +80,22 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), details: Map::new() }
+        Self { kind, specific_name: None, message: message.into(), details: Map::new() }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.details.insert(key.to_string(), value.into());
         self
+    }
+
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.specific_name = Some(name);
+        self
+    }
+
+    /// The name users see: the specific one, else the kind's class.
+    pub fn name(&self) -> &'static str {
+        self.specific_name.unwrap_or(self.kind.name())
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
@@ -93,10 +106,14 @@ impl Error {
         Self::new(ErrorKind::Internal, message)
     }
 
-    /// `{name, message, ...details}`: what the binding hands to the JS error factory.
+    /// `{name, message, specificName?, ...details}`: what the binding hands to the JS error
+    /// factory (`name` picks the class, `specificName` renames the instance).
     pub fn to_json(&self) -> Value {
         let mut obj = self.details.clone();
         obj.insert("name".into(), json!(self.kind.name()));
+        if let Some(specific) = self.specific_name {
+            obj.insert("specificName".into(), json!(specific));
+        }
         obj.insert("message".into(), json!(self.message));
         Value::Object(obj)
     }
@@ -104,7 +121,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind.name(), self.message)
+        write!(f, "{}: {}", self.name(), self.message)
     }
 }
 

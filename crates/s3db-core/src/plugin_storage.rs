@@ -156,7 +156,7 @@ pub fn decode(object: &RawObject) -> Result<Map<String, Value>> {
             Ok(Value::Object(fields)) => data.extend(fields),
             Ok(_) => {}
             Err(e) => {
-                return Err(Error::new(ErrorKind::Storage, format!("Failed to parse JSON body: {e}")));
+                return Err(Error::new(ErrorKind::Storage, format!("Failed to parse JSON body: {e}")).named("DamagedObject"));
             }
         }
     }
@@ -198,9 +198,9 @@ impl Database {
         }
         let encoded = encode(&fields, behavior)?;
         let mut body = encoded.body.map(String::into_bytes).unwrap_or_default();
-        write_stamp::stamp(&mut body);
+        let stamped = write_stamp::stamp(&mut body);
         let content_type = content_type.unwrap_or_else(|| "application/json".into());
-        Ok(self.object_request(key, body, &encoded.metadata, Some(content_type)))
+        Ok(PutRequest { stamped, ..self.object_request(key, body, &encoded.metadata, Some(content_type)) })
     }
 
     /// `PluginStorage.get`: the fields at `key`, or `None` when missing or expired (an expired
@@ -281,7 +281,7 @@ impl Database {
 }
 
 fn contended(key: &str, operation: &str) -> Error {
-    Error::new(ErrorKind::Storage, format!("{operation} of '{key}' gave up after {MAX_ATTEMPTS} attempts: other writers kept changing it"))
+    Error::new(ErrorKind::Storage, format!("{operation} of '{key}' gave up after {MAX_ATTEMPTS} attempts: other writers kept changing it")).named("WriteContention")
         .with("key", key)
         .with("operation", operation)
         .with("attempts", MAX_ATTEMPTS)

@@ -285,7 +285,7 @@ fn error_item(id: &str, error: &Error) -> Map<String, Value> {
     let mut item = Map::new();
     item.insert("id".into(), Value::String(id.to_string()));
     item.insert("_error".into(), Value::String(error.message.clone()));
-    item.insert("_errorName".into(), Value::String(error.kind.name().to_string()));
+    item.insert("_errorName".into(), Value::String(error.name().to_string()));
     if error.kind == ErrorKind::Crypto {
         item.insert("_decryptionFailed".into(), Value::Bool(true));
     }

@@ -87,6 +87,7 @@ impl Resource {
             ErrorKind::Resource,
             format!("Update of '{id}' gave up after {} attempts: the record kept changing under it", contention::MAX_ATTEMPTS),
         )
+        .named("WriteContention")
         .with("id", id)
         .with("attempts", contention::MAX_ATTEMPTS))
     }
@@ -237,8 +238,9 @@ impl Resource {
     }
 
     /// PUTs the record; with `create` it must not exist yet, with `if_match` it must still be at
-    /// that ETag. `None` when the condition failed. A write over an existing record is stamped
-    /// so that its ETag differs from every earlier version's.
+    /// that ETag. `None` when the condition failed. Every write is stamped, so its ETag names it
+    /// alone: a later conditional write cannot mistake another version for it, and a write whose
+    /// answer was lost can be recognised in place.
     async fn put_record(
         &self,
         state: &ResourceState,
@@ -247,9 +249,7 @@ impl Resource {
         if_match: Option<String>,
     ) -> Result<Option<String>> {
         let mut encoded = stored::encode(state, &prepared.split);
-        if create.is_none() {
-            write_stamp::stamp(&mut encoded.body);
-        }
+        let stamped = write_stamp::stamp(&mut encoded.body);
         let request = PutRequest {
             key: self.record_key(state, &prepared.id),
             metadata: encoded.metadata,
@@ -258,6 +258,7 @@ impl Resource {
             if_absent: create.is_some(),
             fresh_random_key: create.is_some_and(|c| c.random_id),
             if_match,
+            stamped,
         };
         Ok(match self.ctx.store.put(request).await? {
             PutOutcome::Written { etag } => Some(etag),

@@ -148,6 +148,7 @@ impl FsStore {
                 format!("object file {} is damaged", path.display()),
             )
             .with("damaged", true)
+            .named("DamagedObject")
         })
     }
 
@@ -318,7 +319,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 fn io_error(what: &str, error: std::io::Error) -> Error {
-    Error::new(ErrorKind::Storage, format!("{what}: {error}"))
+    Error::new(ErrorKind::Storage, format!("{what}: {error}")).named("FileSystemError")
 }
 
 

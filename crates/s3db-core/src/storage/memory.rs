@@ -115,6 +115,7 @@ impl MemoryStore {
                     limits.object_bytes
                 ),
             )
+            .named("EntityTooLarge")
             .with("key", request.key.clone()));
         }
         Ok(())

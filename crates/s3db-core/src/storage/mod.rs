@@ -32,6 +32,9 @@ pub struct PutRequest {
     /// Write only when the stored object's ETag is this one (S3 `If-Match`); otherwise `Conflict`,
     /// also when the object does not exist.
     pub if_match: Option<String>,
+    /// The body ends with a write stamp (`write_stamp`): its ETag names this write alone, so a
+    /// store can recognise it in place when the answer to the write was lost.
+    pub stamped: bool,
     /// The key holds an id just drawn at random with enough entropy that it cannot exist yet:
     /// a store that cannot make `if_absent` atomic may skip its existence check for it.
     pub fresh_random_key: bool,

@@ -36,12 +36,12 @@ pub fn from_json(document: &Value, what: &str) -> Result<Snapshot> {
     let objects = document
         .get("objects")
         .and_then(Value::as_object)
-        .ok_or_else(|| Error::new(ErrorKind::Storage, format!("Invalid snapshot format: {what} has no objects")))?;
+        .ok_or_else(|| Error::new(ErrorKind::Storage, format!("Invalid snapshot format: {what} has no objects")).named("InvalidSnapshot"))?;
     let mut loaded = Vec::with_capacity(objects.len());
     for (key, entry) in objects {
         let body = STANDARD
             .decode(entry.get("body").and_then(Value::as_str).unwrap_or(""))
-            .map_err(|e| Error::new(ErrorKind::Storage, format!("Invalid snapshot format: object {key} in {what}: bad body: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::Storage, format!("Invalid snapshot format: object {key} in {what}: bad body: {e}")).named("InvalidSnapshot"))?;
         let metadata = entry
             .get("metadata")
             .and_then(Value::as_object)
@@ -67,7 +67,7 @@ pub fn save(snapshot: &Snapshot, bucket: &str, key_prefix: &str, saved_at: &str,
     let document = to_json(snapshot, bucket, key_prefix, saved_at);
     // As s3db.js: the directory must exist (a mistyped path is an error, not a new directory tree).
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
-        return Err(Error::new(ErrorKind::Storage, format!("Failed to save to disk: {}: directory {} does not exist", path.display(), dir.display())));
+        return Err(Error::new(ErrorKind::Storage, format!("Failed to save to disk: {}: directory {} does not exist", path.display(), dir.display())).named("PersistError"));
     }
     let temp = path.with_extension("tmp");
     std::fs::write(&temp, document.to_string()).map_err(|e| file_error("cannot write", &temp, e))?;
@@ -77,7 +77,7 @@ pub fn save(snapshot: &Snapshot, bucket: &str, key_prefix: &str, saved_at: &str,
 pub fn load(path: &Path) -> Result<Snapshot> {
     let text = std::fs::read_to_string(path).map_err(|e| file_error("cannot read", path, e))?;
     let document: Value = serde_json::from_str(&text)
-        .map_err(|e| Error::new(ErrorKind::Storage, format!("{} is not a saved store: {e}", path.display())))?;
+        .map_err(|e| Error::new(ErrorKind::Storage, format!("{} is not a saved store: {e}", path.display())).named("InvalidSnapshot"))?;
     from_json(&document, &path.display().to_string())
 }
 
@@ -86,6 +86,7 @@ fn file_error(what: &str, path: &Path, error: std::io::Error) -> Error {
         ErrorKind::Storage,
         format!("{what} {}: {error}", path.display()),
     )
+    .named("PersistError")
 }
 
 #[cfg(test)]

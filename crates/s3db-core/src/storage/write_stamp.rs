@@ -1,20 +1,22 @@
 //! Conditional writes compare ETags, and an S3 ETag is the MD5 of the body alone: two versions
 //! of a record that differ only in metadata (every record whose fields fit in metadata has an
-//! empty body) would share one ETag, and `If-Match` could not tell them apart. A write that
-//! replaces an existing object therefore ends its body with a random run of JSON whitespace, so
-//! each version has its own ETag. s3db.js reads such a body unchanged: it trims bodies before
+//! empty body) would share one ETag, and `If-Match` could not tell them apart. A record or
+//! plugin-object write therefore ends its body with a random run of JSON whitespace, so each
+//! version has its own ETag. s3db.js reads such a body unchanged: it trims bodies before
 //! parsing them, and JSON allows trailing whitespace.
 
 /// 24 characters of 4 kinds: 48 random bits per version.
 pub const STAMP_LEN: usize = 24;
 const STAMP_CHARS: [char; 4] = [' ', '\t', '\n', '\r'];
 
-/// Appends a fresh stamp to `body` (empty or JSON text; binary bodies are left alone).
-pub fn stamp(body: &mut Vec<u8>) {
+/// Appends a fresh stamp to `body` (empty or JSON text; binary bodies are left alone); true
+/// when it did.
+pub fn stamp(body: &mut Vec<u8>) -> bool {
     if !body.is_empty() && !matches!(body.first(), Some(b'{' | b'[')) {
-        return;
+        return false;
     }
     body.extend_from_slice(nanoid::nanoid!(STAMP_LEN, &STAMP_CHARS).as_bytes());
+    true
 }
 
 /// True for a body that is nothing but a stamp: the object has no content of its own.

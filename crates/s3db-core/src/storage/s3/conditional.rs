@@ -37,9 +37,10 @@ impl S3Store {
         let name = format!(".s3db-native-probe-{}", crate::id::generate(crate::id::DEFAULT_ID_SIZE));
         let key = crate::keys::join(&self.config.key_prefix, &name);
         let probe = || PutRequest { key: key.clone(), ..Default::default() };
-        let first = self.put_object(probe(), true).await;
+        let failed = |failure| self.failed(failure, "PutObject", &key);
+        let first = self.send_put(probe(), true).await.map_err(failed);
         let second = match first {
-            Ok(PutOutcome::Written { .. }) => self.put_object(probe(), true).await,
+            Ok(PutOutcome::Written { .. }) => self.send_put(probe(), true).await.map_err(failed),
             other => other,
         };
         let cleanup = self.delete_object(&key).await;

@@ -53,6 +53,17 @@ impl Failure {
         Self { status, code, message, cause }
     }
 
+    /// True when the request may have reached the server and been applied although no success
+    /// came back: no answer, a cut-off answer, a 5xx or throttling after retries (an earlier attempt
+    /// may have been applied before its answer was lost). A 4xx other than 429 is a clear refusal.
+    pub fn outcome_unknown(&self) -> bool {
+        match self.cause {
+            Cause::Timeout | Cause::Unreachable(_) | Cause::Other(_) => true,
+            Cause::NoCredentials(_) => false,
+            Cause::Response => self.status.is_none_or(|s| s >= 500 || s == 429),
+        }
+    }
+
     /// A failure found while reading a body or a batch result.
     pub fn other(reason: impl Into<String>) -> Self {
         Self { status: None, code: None, message: None, cause: Cause::Other(reason.into()) }
@@ -107,6 +118,33 @@ const THROTTLING_CODES: &[&str] = &["SlowDown", "Throttling", "ThrottlingExcepti
 
 fn is_throttling(failure: &Failure) -> bool {
     failure.code.as_deref().is_some_and(|c| THROTTLING_CODES.contains(&c)) || matches!(failure.status, Some(429 | 503))
+}
+
+/// Ends the message of a write whose outcome is unknown.
+pub const MAY_HAVE_BEEN_APPLIED: &str = "; the write may have been applied";
+
+/// Operations that change what is stored.
+fn is_write(operation: &str) -> bool {
+    matches!(operation, "PutObject" | "CopyObject" | "DeleteObject" | "DeleteObjects")
+}
+
+/// The name a service failure goes by: the server's code when it is one (`SlowDown`,
+/// `ServiceUnavailable`, `InternalError`), else what happened.
+fn service_name(failure: &Failure, fallback: &'static str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling", "ThrottlingException",
+        "RequestLimitExceeded", "TooManyRequests", "BadGateway", "GatewayTimeout",
+    ];
+    match failure.code.as_deref().and_then(|code| KNOWN.iter().find(|known| **known == code)) {
+        Some(known) => known,
+        None => match failure.status {
+            Some(503) => "ServiceUnavailable",
+            Some(502) => "BadGateway",
+            Some(504) => "GatewayTimeout",
+            Some(429) => "TooManyRequests",
+            _ => fallback,
+        },
+    }
 }
 
 pub fn to_error(failure: Failure, ctx: &RequestContext<'_>) -> Error {
@@ -180,7 +218,30 @@ pub fn to_error(failure: Failure, ctx: &RequestContext<'_>) -> Error {
         }
         Cause::Response => (ErrorKind::Service, format!("S3 request failed ({}): {where_}", said()), "UnknownError"),
     };
-    let mut error = Error::new(kind, message)
+    let name = match &failure.cause {
+        Cause::Timeout => Some("RequestTimeout"),
+        Cause::Unreachable(_) => Some("NetworkingError"),
+        Cause::Other(_) => Some("IncompleteResponse"),
+        Cause::Response if kind == ErrorKind::Service => Some(service_name(&failure, "UnknownError")),
+        _ => None,
+    };
+    let retried = failure.outcome_unknown();
+    let message = if is_write(operation) && retried {
+        format!("{message}{MAY_HAVE_BEEN_APPLIED}")
+    } else {
+        message
+    };
+    let mut error = Error::new(kind, message);
+    if let Some(name) = name {
+        error = error.named(name);
+    }
+    if retried {
+        error = error.with("attempts", max_attempts);
+    }
+    if is_write(operation) && retried {
+        error = error.with("mayHaveBeenApplied", true);
+    }
+    let mut error = error
         .with("code", code.unwrap_or_else(|| fallback_code.to_string()))
         .with("bucket", bucket)
         .with("key", key)

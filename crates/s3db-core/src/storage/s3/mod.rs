@@ -77,8 +77,42 @@ impl S3Store {
         errors::to_error(failure, &context)
     }
 
-    /// One PutObject; with `create_only` the server refuses to overwrite (`If-None-Match: *`).
+    /// A PUT whose outcome is settled when the answer leaves it open. A conditional PUT refused
+    /// because an earlier attempt of this same request was applied (its answer lost on the way)
+    /// is a success; so is a failed PUT whose write is found in place. Record writes are stamped,
+    /// so the ETag of a body names that one write.
     async fn put_object(&self, request: PutRequest, create_only: bool) -> Result<PutOutcome> {
+        let key = request.key.clone();
+        let conditional = create_only || request.if_match.is_some();
+        // Without a stamp, an equal ETag may be another write's (for an unconditional write of
+        // the same bytes that is the same outcome).
+        let recognisable = request.stamped || !conditional;
+        let ours = super::etag_of(&request.body);
+        let stamped = request.stamped;
+        match self.send_put(request, create_only).await {
+            Ok(PutOutcome::Conflict) if stamped && self.holds(&key, &ours).await => Ok(PutOutcome::Written { etag: ours }),
+            Ok(outcome) => Ok(outcome),
+            Err(failure) if failure.outcome_unknown() && recognisable => match self.head_object(&key).await {
+                Ok(Some(head)) if super::same_etag(&head.etag, &ours) => Ok(PutOutcome::Written { etag: head.etag }),
+                Ok(_) => {
+                    let mut error = self.failed(failure, "PutObject", &key);
+                    error.message = error.message.replace(errors::MAY_HAVE_BEEN_APPLIED, "; the object does not hold this write");
+                    Err(error.with("mayHaveBeenApplied", false))
+                }
+                Err(_) => Err(self.failed(failure, "PutObject", &key)),
+            },
+            Err(failure) => Err(self.failed(failure, "PutObject", &key)),
+        }
+    }
+
+    /// True when `key` holds the object with ETag `etag` (false when that cannot be told).
+    async fn holds(&self, key: &str, etag: &str) -> bool {
+        matches!(self.head_object(key).await, Ok(Some(head)) if super::same_etag(&head.etag, etag))
+    }
+
+    /// One PutObject (the SDK retries it); with `create_only` the server refuses to overwrite
+    /// (`If-None-Match: *`).
+    async fn send_put(&self, request: PutRequest, create_only: bool) -> std::result::Result<PutOutcome, Failure> {
         let client = self.client().await;
         let _slot = self.slot(Command::Put).await;
         let metadata: HashMap<String, String> = request.metadata.into_iter().collect();
@@ -101,17 +135,34 @@ impl S3Store {
                 if (create_only || request.if_match.is_some()) && matches!(failure.status, Some(412 | 409)) {
                     return Ok(PutOutcome::Conflict);
                 }
-                Err(self.failed(failure, "PutObject", &request.key))
+                Err(failure)
             }
         }
     }
 
+    /// A GET, retried like any transient failure when its body is cut off on the way (the SDK
+    /// retries the request, but the body is read after it returned).
     async fn get_object(&self, key: &str) -> Result<Option<Arc<StoredObject>>> {
+        let mut attempt = 1;
+        loop {
+            match self.get_once(key).await? {
+                Ok(found) => return Ok(found),
+                Err(_) if attempt < self.config.max_attempts => {
+                    crate::contention::pause(attempt as usize + 3).await;
+                    attempt += 1;
+                }
+                Err(failure) => return Err(self.failed(failure, "GetObject", key)),
+            }
+        }
+    }
+
+    /// One GET: the object, or (inner `Err`) a body that could not be read to its end.
+    async fn get_once(&self, key: &str) -> Result<std::result::Result<Option<Arc<StoredObject>>, Failure>> {
         let client = self.client().await;
         let _slot = self.slot(Command::Get).await;
         let output = match client.get_object().bucket(&self.config.bucket).key(key).send().await {
             Ok(output) => output,
-            Err(error) => return self.absent_or_failed(&error, "GetObject", key),
+            Err(error) => return self.absent_or_failed(&error, "GetObject", key).map(Ok),
         };
         let head = object_head(
             output.metadata(),
@@ -120,12 +171,10 @@ impl S3Store {
             output.last_modified(),
             output.e_tag(),
         );
-        let body = output
-            .body
-            .collect()
-            .await
-            .map_err(|e| self.failed(Failure::other(format!("reading the body failed: {e}")), "GetObject", key))?;
-        Ok(Some(Arc::new(StoredObject { head, body: body.into_bytes().to_vec() })))
+        Ok(match output.body.collect().await {
+            Ok(body) => Ok(Some(Arc::new(StoredObject { head, body: body.into_bytes().to_vec() }))),
+            Err(e) => Err(Failure::other(format!("reading the body failed: {e}"))),
+        })
     }
 
     async fn head_object(&self, key: &str) -> Result<Option<ObjectHead>> {

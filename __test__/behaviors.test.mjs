@@ -2,7 +2,7 @@
 // what it reports, and what reads back.
 import { describe, it, expect } from 'vitest';
 import { S3db, MetadataLimitError } from '../lib/index.mjs';
-import { uniqueMemoryUrl, uniqueName, caught, nextEvent, userFields, guardedSetup } from './helpers.mjs';
+import { uniqueUrl, uniqueName, caught, nextEvent, userFields, guardedSetup } from './helpers.mjs';
 
 // Resource {name, bio} on v1: keys `0`, `1`, `_v`; limit 2047 − 4 = 2043 bytes of keys and
 // values. `x` + 2036 ASCII bytes weighs exactly 2043. Multi-byte text counts as its header
@@ -18,7 +18,7 @@ const EDGE = [
 
 let db;
 guardedSetup(async () => {
-  db = new S3db({ connectionString: uniqueMemoryUrl('behaviors') });
+  db = new S3db({ connectionString: uniqueUrl('behaviors') });
   await db.connect();
 });
 

@@ -2,12 +2,12 @@
 // async listeners, `asyncEvents: false`, declarative `events:` and database events.
 import { describe, it, expect } from 'vitest';
 import { S3db } from '../lib/index.mjs';
-import { uniqueMemoryUrl, caught, nextEvent, sleep } from './helpers.mjs';
+import { uniqueUrl, caught, nextEvent, sleep } from './helpers.mjs';
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 async function setup(config = {}) {
-  const db = new S3db({ connectionString: uniqueMemoryUrl('events') });
+  const db = new S3db({ connectionString: uniqueUrl('events') });
   await db.connect();
   const users = await db.createResource({
     name: 'users', attributes: { name: 'string', email: 'string|optional' }, paranoid: false, ...config,
@@ -210,7 +210,7 @@ describe('delivery', () => {
 
 describe('database events', () => {
   it('connected, s3db.resourceCreated / s3db.resourceUpdated; disconnected is not seen by earlier listeners', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('dbevents') });
+    const db = new S3db({ connectionString: uniqueUrl('dbevents') });
     const seen = recorder(db, ['connected', 's3db.resourceCreated', 's3db.resourceUpdated', 'disconnected']);
     await db.connect();
     await db.createResource({ name: 'r', attributes: { a: 'string' } });

@@ -34,6 +34,11 @@ export function uniqueMemoryUrl(label = 'bucket', prefix = '') {
   return `memory://${bucket}${prefix ? `/${prefix}` : ''}`;
 }
 
+/** Every key the database's client stores, relative to its key prefix, sorted (any client). */
+export async function storedKeys(db) {
+  return (await db.client.getAllKeys({})).sort();
+}
+
 /** A resource name no other test in this process uses. */
 export function uniqueName(label = 'res') {
   counter += 1;

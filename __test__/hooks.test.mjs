@@ -1,10 +1,10 @@
 // Resource hooks (every name, order, `this`, replacing data, failures) and database hooks.
 import { describe, it, expect } from 'vitest';
 import { S3db, ResourceError, DatabaseError, NoSuchKey } from '../lib/index.mjs';
-import { uniqueMemoryUrl, caught, userFields } from './helpers.mjs';
+import { uniqueUrl, storedKeys, caught, userFields } from './helpers.mjs';
 
 async function connectedDb() {
-  const db = new S3db({ connectionString: uniqueMemoryUrl('hooks') });
+  const db = new S3db({ connectionString: uniqueUrl('hooks') });
   await db.connect();
   return db;
 }
@@ -155,9 +155,9 @@ describe('a throwing hook aborts with its own error and leaves nothing half writ
       hooks: { beforeInsert: [(data) => { if (data.total > 100) throw refusal; return data; }] },
     });
     expect(await caught(res.insert({ id: 'o1', total: 500, region: 'EU' }))).toBe(refusal);
-    expect(db.client.getAllStoredKeys().filter((key) => key.includes('resource=orders/'))).toEqual([]);
+    expect((await storedKeys(db)).filter((key) => key.includes('resource=orders/'))).toEqual([]);
     await res.insert({ id: 'o2', total: 50, region: 'EU' });
-    expect(db.client.getAllStoredKeys().filter((key) => key.includes('resource=orders/')).length).toBe(2);
+    expect((await storedKeys(db)).filter((key) => key.includes('resource=orders/')).length).toBe(2);
     await db.disconnect();
   });
 
@@ -251,7 +251,7 @@ describe('legacy hook names under `options.hooks`', () => {
 
 describe('database hooks (db.addHook)', () => {
   it('connect, createResource and disconnect hooks run with {database, ...context} in order', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('dbhooks') });
+    const db = new S3db({ connectionString: uniqueUrl('dbhooks') });
     const seen = [];
     for (const event of ['beforeConnect', 'afterConnect', 'beforeCreateResource', 'afterCreateResource', 'resourceCreated', 'resourceUpdated', 'beforeDisconnect', 'afterDisconnect']) {
       db.addHook(event, (context) => {
@@ -272,7 +272,7 @@ describe('database hooks (db.addHook)', () => {
   });
 
   it('a failing database hook is reported as `hookError` and the operation goes on', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('dbhooks') });
+    const db = new S3db({ connectionString: uniqueUrl('dbhooks') });
     const failure = new Error('hook broke');
     db.addHook('afterCreateResource', () => { throw failure; });
     const reports = [];
@@ -287,7 +287,7 @@ describe('database hooks (db.addHook)', () => {
   });
 
   it('getHooks, removeHook, clearHooks; unknown events and non-functions are DatabaseErrors', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('dbhooks') });
+    const db = new S3db({ connectionString: uniqueUrl('dbhooks') });
     const fn = () => {};
     db.addHook('beforeConnect', fn);
     expect(db.getHooks('beforeConnect')).toEqual([fn]);

@@ -1,10 +1,10 @@
 // Middlewares: useMiddleware on every s3db.js method, (ctx, next), order, errors, config form.
 import { describe, it, expect } from 'vitest';
 import { S3db, ResourceError } from '../lib/index.mjs';
-import { uniqueMemoryUrl, caught } from './helpers.mjs';
+import { uniqueUrl, caught } from './helpers.mjs';
 
 async function setup(config = {}) {
-  const db = new S3db({ connectionString: uniqueMemoryUrl('mw') });
+  const db = new S3db({ connectionString: uniqueUrl('mw') });
   await db.connect();
   const users = await db.createResource({ name: 'users', attributes: { name: 'string', role: 'string|optional' }, paranoid: false, ...config });
   await users.insert({ id: 'u1', name: 'ann', role: 'admin' });

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   S3db, Plugin, PluginObject, CachePlugin, CostsPlugin, MemoryCache, S3Cache, DatabaseError, MetadataLimitError, BehaviorError,
 } from '../lib/index.mjs';
-import { uniqueMemoryUrl, caught, sleep } from './helpers.mjs';
+import { TARGET, uniqueUrl, storedKeys, caught, sleep } from './helpers.mjs';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -39,7 +39,7 @@ describe('custom plugins written as the seed READMEs show', () => {
     }
 
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const url = uniqueMemoryUrl('myplugin');
+    const url = uniqueUrl('myplugin');
     const first = new S3db({ connectionString: url });
     await first.connect();
     await first.createResource({ name: 'existing', attributes: { name: 'string' } });
@@ -71,7 +71,7 @@ describe('custom plugins written as the seed READMEs show', () => {
         calls.push(['user', user.id]);
       },
     };
-    const s3db = new S3db({ connectionString: uniqueMemoryUrl('plain'), plugins: [MyPlugin] });
+    const s3db = new S3db({ connectionString: uniqueUrl('plain'), plugins: [MyPlugin] });
     await s3db.connect();
     expect(calls).toEqual([['setup', s3db], ['start']]);
     expect(typeof PluginObject.setup).toBe('function');
@@ -90,7 +90,7 @@ describe('Plugin lifecycle and registration', () => {
     for (const name of ['beforeInstall', 'afterInstall', 'beforeStart', 'afterStart', 'beforeStop', 'afterStop']) {
       plugin.on(`plugin.${name}`, (when) => events.push([name, when instanceof Date]));
     }
-    const db = new S3db({ connectionString: uniqueMemoryUrl('life'), plugins: [plugin] });
+    const db = new S3db({ connectionString: uniqueUrl('life'), plugins: [plugin] });
     expect(db.plugins.audittrail).toBe(plugin);
     expect(plugin.slug).toBe('audit-trail');
     await db.connect();
@@ -102,7 +102,7 @@ describe('Plugin lifecycle and registration', () => {
   });
 
   it('usePlugin installs at once when connected, under a given name; classes are instantiated', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('use'), plugins: [CostsPlugin] });
+    const db = new S3db({ connectionString: uniqueUrl('use'), plugins: [CostsPlugin] });
     await db.connect();
     expect(db.plugins.costs).toBeInstanceOf(CostsPlugin);
     const trail = await db.usePlugin(new AuditTrail(), 'trail');
@@ -112,7 +112,7 @@ describe('Plugin lifecycle and registration', () => {
   });
 
   it('uninstallPlugin stops and uninstalls, purges data on request, and emits plugin.uninstalled', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('uninstall') });
+    const db = new S3db({ connectionString: uniqueUrl('uninstall') });
     await db.connect();
     const trail = await db.usePlugin(new AuditTrail());
     await trail.getStorage().set(trail.getStorage().getPluginKey(null, 'state'), { ok: true });
@@ -123,7 +123,7 @@ describe('Plugin lifecycle and registration', () => {
     await db.uninstallPlugin('audittrail', { purgeData: true });
     expect(seen).toEqual(['purged 1', 'afterUninstall', 'uninstalled audittrail true']);
     expect(db.plugins.audittrail).toBeUndefined();
-    expect(db.client.getAllStoredKeys().filter((key) => key.includes('plugin=audit-trail'))).toEqual([]);
+    expect((await storedKeys(db)).filter((key) => key.includes('plugin=audit-trail'))).toEqual([]);
     const missing = await caught(db.uninstallPlugin('nothing'));
     expect(missing).toBeInstanceOf(DatabaseError);
     expect(missing.message).toBe("Plugin 'nothing' not found");
@@ -131,7 +131,7 @@ describe('Plugin lifecycle and registration', () => {
   });
 
   it('helpers: addHook/removeHook, wrapResourceMethod (after), addMiddleware (next, ...args)', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('helpers') });
+    const db = new S3db({ connectionString: uniqueUrl('helpers') });
     await db.connect();
     const res = await db.createResource({ name: 'notes', attributes: { text: 'string' } });
     const plugin = await db.usePlugin(new AuditTrail());
@@ -155,7 +155,7 @@ describe('Plugin lifecycle and registration', () => {
 
 describe('PluginStorage', () => {
   async function storage() {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('pstore', 'apps/demo') });
+    const db = new S3db({ connectionString: uniqueUrl('pstore', 'apps/demo') });
     await db.connect();
     await db.createResource({ name: 'wallets', attributes: { owner: 'string' } });
     class EventualConsistencyPlugin extends Plugin {}
@@ -169,9 +169,10 @@ describe('PluginStorage', () => {
     expect(store.getPluginKey('wallets', 'balance', 'id=t1')).toBe('resource=wallets/plugin=eventual-consistency/balance/id=t1');
     await store.set(store.getPluginKey(null, 'config'), { mode: 'async' });
     await store.set(store.getPluginKey('wallets', 'balance', 'id=t1'), { value: 50 });
-    expect(db.client.getAllStoredKeys().filter((key) => key.includes('plugin='))).toEqual([
-      'apps/demo/plugin=eventual-consistency/config',
-      'apps/demo/resource=wallets/plugin=eventual-consistency/balance/id=t1',
+    expect(db.keyPrefix.endsWith('apps/demo')).toBe(true);
+    expect((await storedKeys(db)).filter((key) => key.includes('plugin='))).toEqual([
+      'plugin=eventual-consistency/config',
+      'resource=wallets/plugin=eventual-consistency/balance/id=t1',
     ]);
     expect(await store.list()).toEqual(['plugin=eventual-consistency/config']);
     expect(await store.listForResource('wallets')).toEqual(['resource=wallets/plugin=eventual-consistency/balance/id=t1']);
@@ -193,7 +194,7 @@ describe('PluginStorage', () => {
     expect(await store.has('plugin=eventual-consistency/doc')).toBe(false);
     await store.set(store.getPluginKey('wallets', 'x'), { v: 1 });
     expect(await store.deleteAll()).toBe(2);
-    expect(db.client.getAllStoredKeys().filter((key) => key.includes('plugin='))).toEqual([]);
+    expect((await storedKeys(db)).filter((key) => key.includes('plugin='))).toEqual([]);
     await db.disconnect();
   });
 
@@ -204,13 +205,15 @@ describe('PluginStorage', () => {
     await db.disconnect();
   });
 
-  it('ttl (seconds) expires an entry, which is then deleted', async () => {
+  // moto serves through Werkzeug, which drops request headers whose name holds '_': the
+  // `x-amz-meta-_expiresat` header never reaches it (AWS, MinIO and Garage keep it).
+  it.skipIf(TARGET === 'moto')('ttl (seconds) expires an entry, which is then deleted', async () => {
     const { db, store } = await storage();
     await store.set('plugin=eventual-consistency/lock', { worker: 'w1' }, { ttl: 0.02 });
     expect(await store.get('plugin=eventual-consistency/lock')).toEqual({ worker: 'w1' });
     await sleep(40);
     expect(await store.get('plugin=eventual-consistency/lock')).toBeNull();
-    expect(db.client.getAllStoredKeys().filter((key) => key.includes('lock'))).toEqual([]);
+    expect((await storedKeys(db)).filter((key) => key.includes('lock'))).toEqual([]);
     expect(await store.increment('plugin=eventual-consistency/counter')).toBe(1);
     expect(await store.increment('plugin=eventual-consistency/counter', 4)).toBe(5);
     await db.disconnect();
@@ -219,7 +222,7 @@ describe('PluginStorage', () => {
 
 describe('CachePlugin', () => {
   async function cached(options = {}, config = {}) {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('cache'), plugins: [new CachePlugin(options)] });
+    const db = new S3db({ connectionString: uniqueUrl('cache'), plugins: [new CachePlugin(options)] });
     await db.connect();
     const items = await db.createResource({
       name: 'items',
@@ -337,14 +340,14 @@ describe('CachePlugin', () => {
     const { db, items, plugin } = await cached({ driver: 's3' });
     expect(plugin.driver).toBeInstanceOf(S3Cache);
     const first = await items.list();
-    expect(db.client.getAllStoredKeys().filter((k) => k.includes('plugin=cache/'))).toEqual([
+    expect((await storedKeys(db)).filter((k) => k.includes('plugin=cache/'))).toEqual([
       expect.stringMatching(/^plugin=cache\/resource=items\/action=list\/[0-9a-f]{16}\.json$/),
     ]);
     const before = requests(db);
     expect(await items.list()).toEqual(first);
     expect(delta(before, requests(db))).toEqual({ GetObjectCommand: 1 });
     await items.insert({ id: 'z', name: 'Z', region: 'US' });
-    expect(db.client.getAllStoredKeys().filter((k) => k.includes('plugin=cache/'))).toEqual([]);
+    expect((await storedKeys(db)).filter((k) => k.includes('plugin=cache/'))).toEqual([]);
     expect((await items.list()).map((r) => r.id)).toEqual(['a', 'b', 'z']);
     await db.disconnect();
   });
@@ -362,7 +365,7 @@ describe('CachePlugin', () => {
 
 describe('CostsPlugin', () => {
   it('counts equal the requests the store answered, by command, priced at S3 list prices', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('costs'), plugins: [CostsPlugin] });
+    const db = new S3db({ connectionString: uniqueUrl('costs'), plugins: [CostsPlugin] });
     await db.connect();
     const plugin = db.plugins.costs;
     const start = requests(db);
@@ -400,7 +403,7 @@ describe('CostsPlugin', () => {
   });
 
   it('counts start at install and reset() starts again from zero', async () => {
-    const db = new S3db({ connectionString: uniqueMemoryUrl('costs') });
+    const db = new S3db({ connectionString: uniqueUrl('costs') });
     await db.connect();
     const users = await db.createResource({ name: 'users', attributes: { name: 'string' } });
     await users.insert({ name: 'before install' });

@@ -6,12 +6,12 @@ import { pipeline } from 'node:stream/promises';
 import {
   S3db, ResourceReader, ResourceWriter, ResourceIdsReader, ResourceIdsPageReader, streamToString, StreamError, InvalidResourceItem,
 } from '../lib/index.mjs';
-import { uniqueMemoryUrl, caught, sleep, guardedSetup } from './helpers.mjs';
+import { uniqueUrl, caught, sleep, guardedSetup } from './helpers.mjs';
 
 const pad = (n) => String(n).padStart(5, '0');
 
 async function seeded(count, config = {}) {
-  const db = new S3db({ connectionString: uniqueMemoryUrl('streams') });
+  const db = new S3db({ connectionString: uniqueUrl('streams') });
   await db.connect();
   const items = await db.createResource({ name: 'items', attributes: { n: 'number', group: 'string' }, ...config });
   for (let start = 0; start < count; start += 500) {

@@ -182,13 +182,12 @@ impl FsStore {
     }
 
     fn list_now(&self, request: &ListRequest) -> Result<ListPage> {
-        // Walk only the directory that holds every key with this prefix.
-        let (dir_key, _) = request.prefix.rsplit_once('/').unwrap_or(("", ""));
+        // Walk only the directory that holds every key with this prefix (`None`: the base; an
+        // empty segment is a directory of its own).
+        let dir_key = request.prefix.rsplit_once('/').map(|(dir, _)| dir);
         let mut dir = self.base.clone();
-        if !dir_key.is_empty() {
-            for segment in dir_key.split('/') {
-                dir.extend(encode_segment(segment));
-            }
+        for segment in dir_key.into_iter().flat_map(|key| key.split('/')) {
+            dir.extend(encode_segment(segment));
         }
         let mut keys = Vec::new();
         collect_keys(&dir, dir_key, "", &mut keys)?;
@@ -204,9 +203,9 @@ impl FsStore {
     }
 }
 
-/// Every object key under `dir`, whose key prefix (segments so far) is `prefix`; `pending` is
-/// the encoded start of a long segment whose continuation names are inside `dir`.
-fn collect_keys(dir: &Path, prefix: &str, pending: &str, out: &mut Vec<String>) -> Result<()> {
+/// Every object key under `dir`, whose key prefix (segments so far) is `prefix` (`None` at the
+/// base); `pending` is the encoded start of a long segment whose continuation names are in `dir`.
+fn collect_keys(dir: &Path, prefix: Option<&str>, pending: &str, out: &mut Vec<String>) -> Result<()> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == IoKind::NotFound => return Ok(()),
@@ -218,13 +217,16 @@ fn collect_keys(dir: &Path, prefix: &str, pending: &str, out: &mut Vec<String>) 
         if name.starts_with(".tmp-") {
             continue;
         }
-        let joined = |segment: &str| if prefix.is_empty() { segment.to_string() } else { format!("{prefix}/{segment}") };
+        let joined = |segment: &str| match prefix {
+            None => segment.to_string(),
+            Some(prefix) => format!("{prefix}/{segment}"),
+        };
         let file_type = entry.file_type().map_err(|e| io_error("cannot list directory", e))?;
         if file_type.is_dir() {
             if let Some(start) = name.strip_suffix(CONTINUED) {
                 collect_keys(&entry.path(), prefix, &format!("{pending}{start}"), out)?;
             } else if let Some(segment) = decode_segment(&format!("{pending}{name}")) {
-                collect_keys(&entry.path(), &joined(&segment), "", out)?;
+                collect_keys(&entry.path(), Some(&joined(&segment)), "", out)?;
             }
         } else if let Some(segment) = name.strip_suffix(OBJECT_SUFFIX).and_then(|end| decode_segment(&format!("{pending}{end}"))) {
             out.push(joined(&segment));
@@ -463,6 +465,21 @@ mod tests {
         assert_eq!(listed(&format!("r/partition=p/f={long_value}/")), keys[..2].to_vec());
         block_on(s.delete(&keys[0])).unwrap();
         assert_eq!(listed("r/partition=p/"), keys[1..2].to_vec());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn keys_with_empty_segments_list_as_written() {
+        let (s, dir) = store();
+        for key in ["/", "/x", "a//b", "a/"] {
+            put(&s, key, b"1");
+        }
+        let listed = |prefix: &str| {
+            block_on(s.list(ListRequest { prefix: prefix.into(), continuation_token: None, max_keys: 1000 })).unwrap().keys
+        };
+        assert_eq!(listed(""), vec!["/", "/x", "a/", "a//b"]);
+        assert_eq!(listed("/"), vec!["/", "/x"]);
+        assert_eq!(listed("a//"), vec!["a//b"]);
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -349,6 +349,22 @@ describe('options and names that must not be misread', () => {
     expect(caughtSync(() => new S3db({ connectionString: url, passphrase: 'a', security: { passphrase: 'b' } }))).toBeInstanceOf(ValidationError);
   });
 
+  it('an option the package does not know (a misspelt passphrase) is reported, not silently ignored', async () => {
+    const warnings = [];
+    const listener = (warning) => { if (warning.code === 'S3DB_UNKNOWN_OPTION') warnings.push(warning.message); };
+    process.on('warning', listener);
+    try {
+      new S3db({ connectionString: uniqueUrl('typo'), pasphrase: 'x', security: { passprase: 'y' }, logLevel: 'info' });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listener);
+    }
+    expect(warnings).toEqual([
+      "S3db option 'pasphrase' is not one s3db-native knows; it is ignored",
+      "S3db option 'security.passprase' is not one s3db-native knows; it is ignored",
+    ]);
+  });
+
   it('no id climbs out of its database: ../ and // stay inside the key, on the engine and the client API', async () => {
     const app1Url = uniqueUrl('reach', 'app1');
     const app2Url = app1Url.replace(/app1$/, 'app2');

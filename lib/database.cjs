@@ -147,6 +147,31 @@ function splitConfig(config, { persistHooks = false } = {}) {
  * The secrets passphrase: `passphrase`, or s3db.js 21's `security: {passphrase}`. Two different
  * ones are refused rather than one silently winning (it decides how secrets are stored).
  */
+/**
+ * Options of s3db.js 12.4 and 21 that the package takes (used, or harmless to ignore: logging,
+ * process managers, executor tuning), and the S3 client tunables. Anything else is reported, since
+ * a misspelt option (`pasphrase`) could silently change what is stored.
+ */
+const KNOWN_OPTIONS = new Set([
+  'connectionString', 'uri', 'client', 'bucket', 'region', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'endpoint',
+  'forcePathStyle', 'clientOptions', 'httpClientOptions', 'verbose', 'parallelism', 'passphrase', 'security',
+  'versioningEnabled', 'persistHooks', 'strictValidation', 'strictHooks', 'cache', 'ttl', 'plugins', 'frozenClock',
+  'disableResourceEvents', 'deferMetadataWrites', 'metadataWriteDelay', 'executorPool', 'taskExecutorMonitoring',
+  'logLevel', 'loggerOptions', 'logger', 'processManager', 'cronManager', 'exitOnSignal', 'autoCleanup',
+  'requestChecksumCalculation', 'checksumMode', 'requestTimeout', 'connectTimeout', 'maxAttempts', 'conditionalWrites',
+]);
+const KNOWN_SECURITY_OPTIONS = new Set(['passphrase', 'bcrypt', 'pepper']);
+
+function reportUnknownOptions(options) {
+  if (!options || typeof options !== 'object') return;
+  const unknown = Object.keys(options).filter((name) => !KNOWN_OPTIONS.has(name));
+  const security = options.security && typeof options.security === 'object' ? options.security : {};
+  unknown.push(...Object.keys(security).filter((name) => !KNOWN_SECURITY_OPTIONS.has(name)).map((name) => `security.${name}`));
+  for (const name of unknown) {
+    process.emitWarning(`S3db option '${name.slice(0, 60)}' is not one s3db-native knows; it is ignored`, { code: 'S3DB_UNKNOWN_OPTION' });
+  }
+}
+
 function passphraseOf({ passphrase, security }) {
   const nested = security && typeof security === 'object' ? security.passphrase : undefined;
   if (passphrase !== undefined && nested !== undefined && String(passphrase) !== String(nested)) {
@@ -160,6 +185,7 @@ let nextDatabaseId = 1;
 class Database extends EventEmitter {
   constructor(options = {}) {
     super();
+    reportUnknownOptions(options);
     this.id = `db-${nextDatabaseId++}`;
     this.version = '1';
     this.s3dbVersion = S3DB_VERSION;

@@ -427,6 +427,21 @@ describe.runIf(TARGET === 'moto')('against moto: the server\'s view', () => {
     await second.connect();
     expect(userFields(await second.resources.users.get('u1'))).toEqual({ id: 'u1', name: 'Ann' });
   });
+
+  it('the emulated duplicate-id check (servers that ignore If-None-Match) runs exactly as documented', async () => {
+    const url = new URL(uniqueUrl('emulated'));
+    url.searchParams.set('conditionalWrites', 'emulate');
+    const db = new S3db({ connectionString: url.toString() });
+    await db.connect();
+    const items = await db.createResource({ name: 'items', attributes: { n: 'number' } });
+    expect(await requestsOf(db, () => items.insert({ n: 1 }))).toEqual({ PUT: 1 }); // a fresh random id: no HEAD
+    expect(await requestsOf(db, () => items.insert({ id: 'mine', n: 2 }))).toEqual({ HEAD: 1, PUT: 1 });
+    let error;
+    expect(await requestsOf(db, async () => { error = await caught(items.insert({ id: 'mine', n: 3 })); })).toEqual({ HEAD: 1 });
+    expect(error.message).toBe("Resource with id 'mine' already exists");
+    expect((await items.get('mine')).n).toBe(2);
+    await db.disconnect();
+  });
 });
 
 it('MemoryClient reports its requests and costs the same way', async () => {

@@ -10,7 +10,7 @@ const native = require('../native.cjs');
  * microtasks alone and would starve timers and I/O. Once this many have completed without the
  * event loop getting a turn, the next answer waits for a macrotask (`setImmediate`).
  */
-const IMMEDIATE_BUDGET = 64;
+const IMMEDIATE_BUDGET = 256;
 let immediateRun = 0;
 
 function immediate(reply) {

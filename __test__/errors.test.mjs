@@ -2,7 +2,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import {
   S3db, ConnectionString, ConnectionStringError, ValidationError, InvalidResourceItem, ResourceNotFound,
-  ResourceError, SchemaError, PartitionError, CryptoError, MetadataLimitError, NoSuchKey, BaseError,
+  ResourceError, SchemaError, PartitionError, CryptoError, MetadataLimitError, NoSuchKey, BaseError, MemoryClient,
 } from '../lib/index.mjs';
 import { uniqueUrl, uniqueName, caught, caughtSync, guardedSetup } from './helpers.mjs';
 
@@ -379,5 +379,28 @@ describe('errors are real Error objects', () => {
     expect(error.toJson()).toMatchObject({ name: 'ResourceNotFound', message: error.message });
     expect(typeof error.stack).toBe('string');
     await db.disconnect();
+  });
+});
+
+describe('failures have names of their own', () => {
+  it('a wrong argument type reaching the addon is a ValidationError, not napi text', () => {
+    const error = caughtSync(() => new MemoryClient({ keyPrefix: 123 }));
+    expectError(error, 'ValidationError');
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toBe('Invalid argument: expected a string, got number');
+    expect(error.message).not.toContain('Failed to convert');
+  });
+
+  it('store failures are named for what happened and stay s3db errors', async () => {
+    const small = new MemoryClient({ enforceLimits: true, maxObjectSize: 4 });
+    const tooBig = await caught(small.putObject({ key: 'k', metadata: {}, body: 'too large' }));
+    expectError(tooBig, 'EntityTooLarge');
+    expect(tooBig).toBeInstanceOf(BaseError);
+    const client = new MemoryClient();
+    const stale = await caught(client.putObject({ key: 'nothing-here', metadata: {}, ifMatch: '"abc"' }));
+    expectError(stale, 'PreconditionFailed');
+    const missingDir = await caught(client.saveToDisk('/nonexistent-dir-s3db/x.json'));
+    expectError(missingDir, 'PersistError');
+    for (const error of [tooBig, stale, missingDir]) expect(error.message).not.toContain('S3DB_NATIVE_ERROR');
   });
 });

@@ -158,6 +158,28 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases() / 5 + 1))]
 
     #[test]
+    fn file_store_pages_list_any_keys_in_order(keys in prop::collection::btree_set(
+        prop::collection::vec(prop_oneof![Just("a".to_string()), Just(String::new()), "[a-c/.-]{1,3}", any::<String>()], 1..4)
+            .prop_map(|segments| segments.join("/")), 1..12),
+        max_keys in 1usize..4, prefix in prop_oneof![Just(String::new()), "[a-c/]{1,2}"]) {
+        let dir = std::env::temp_dir().join(format!("s3db-fuzz-{}-{}", std::process::id(), s3db_core::id::generate(10)));
+        let store = FsStore::open(&dir, false).unwrap();
+        for key in keys.iter().filter(|k| k.len() <= 1024) {
+            block_on(store.put(PutRequest { key: key.clone(), body: b"x".to_vec(), ..Default::default() })).unwrap();
+        }
+        let expected: Vec<String> = keys.iter().filter(|k| k.len() <= 1024 && k.starts_with(&prefix)).cloned().collect();
+        let mut listed = Vec::new();
+        let mut token = None;
+        loop {
+            let page = block_on(store.list(ListRequest { prefix: prefix.clone(), continuation_token: token, max_keys })).unwrap();
+            listed.extend(page.keys);
+            match page.next_token { Some(next) => token = Some(next), None => break }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        prop_assert_eq!(listed, expected);
+    }
+
+    #[test]
     fn file_store_round_trips_any_key(segments in prop::collection::vec(any::<String>(), 1..4)) {
         let key = segments.join("/");
         prop_assume!(key.len() <= 1024);

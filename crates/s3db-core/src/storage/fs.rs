@@ -9,6 +9,7 @@
 //! reader never sees a torn object; `if_absent` uses a hard link, which fails atomically when
 //! the target exists, so concurrent processes cannot both create the same key.
 
+use super::fs_listing::ListingCache;
 use super::{
     ListPage, ListRequest, Metadata, ObjectHead, ObjectStore, PutOutcome, PutRequest, StoredObject,
 };
@@ -21,9 +22,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-const OBJECT_SUFFIX: char = '~';
+pub(super) const OBJECT_SUFFIX: char = '~';
 /// Ends the name of a directory that holds the rest of a segment too long for one name.
-const CONTINUED: char = '^';
+pub(super) const CONTINUED: char = '^';
 /// Longest encoded segment we write; file systems allow 255 bytes per name.
 const MAX_SEGMENT_BYTES: usize = 240;
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
@@ -34,6 +35,7 @@ pub struct FsStore {
     base: PathBuf,
     /// fsync files and directories after every write (slower, survives power loss).
     sync: bool,
+    listings: ListingCache,
 }
 
 impl FsStore {
@@ -46,7 +48,7 @@ impl FsStore {
                 e,
             )
         })?;
-        Ok(Self { base, sync })
+        Ok(Self { base, sync, listings: ListingCache::default() })
     }
 
     pub fn base(&self) -> &Path {
@@ -189,23 +191,13 @@ impl FsStore {
         for segment in dir_key.into_iter().flat_map(|key| key.split('/')) {
             dir.extend(encode_segment(segment));
         }
-        let mut keys = Vec::new();
-        collect_keys(&dir, dir_key, "", &mut keys)?;
-        keys.retain(|k| k.starts_with(&request.prefix));
-        if let Some(after) = &request.continuation_token {
-            keys.retain(|k| k > after);
-        }
-        keys.sort();
-        let max = request.max_keys.clamp(1, 1000);
-        let next_token = (keys.len() > max).then(|| keys[max - 1].clone());
-        keys.truncate(max);
-        Ok(ListPage { keys, next_token })
+        self.listings.page(&dir, dir_key, request)
     }
 }
 
 /// Every object key under `dir`, whose key prefix (segments so far) is `prefix` (`None` at the
 /// base); `pending` is the encoded start of a long segment whose continuation names are in `dir`.
-fn collect_keys(dir: &Path, prefix: Option<&str>, pending: &str, out: &mut Vec<String>) -> Result<()> {
+pub(super) fn collect_keys(dir: &Path, prefix: Option<&str>, pending: &str, out: &mut Vec<String>) -> Result<()> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == IoKind::NotFound => return Ok(()),
@@ -268,7 +260,7 @@ fn encode_segment(segment: &str) -> Vec<String> {
     names
 }
 
-fn decode_segment(name: &str) -> Option<String> {
+pub(super) fn decode_segment(name: &str) -> Option<String> {
     if name == "%" {
         return Some(String::new());
     }
@@ -320,7 +312,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
         .map_err(|e| io_error("cannot sync directory", e))
 }
 
-fn io_error(what: &str, error: std::io::Error) -> Error {
+pub(super) fn io_error(what: &str, error: std::io::Error) -> Error {
     Error::new(ErrorKind::Storage, format!("{what}: {error}")).named("FileSystemError")
 }
 
@@ -480,6 +472,42 @@ mod tests {
         assert_eq!(listed(""), vec!["/", "/x", "a/", "a//b"]);
         assert_eq!(listed("/"), vec!["/", "/x"]);
         assert_eq!(listed("a//"), vec!["a//b"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn pages_follow_key_order_for_any_prefix_and_page_size() {
+        let (s, dir) = store();
+        let long = "L".repeat(300);
+        let keys: Vec<String> = [
+            "a", "a-b", "a/x", "a/y/z", "a/y", "a0", "b", "é", "a/é/1", "/", "/x", "a//b", "resource=r/data/id=1",
+            "resource=r/data/id=10", "resource=r/data/id=2", "resource=r/partition=p/v=a/id=1",
+        ]
+        .iter()
+        .map(|k| k.to_string())
+        .chain([format!("a/{long}"), format!("a/{long}x/1"), format!("a/{long}/2")])
+        .collect();
+        for key in &keys {
+            put(&s, key, b"1");
+        }
+        for prefix in ["", "a", "a/", "a/y", "a/L", "resource=r/data/", "resource=r/", "/", "zzz", "a//"] {
+            let mut expected: Vec<&String> = keys.iter().filter(|k| k.starts_with(prefix)).collect();
+            expected.sort();
+            for max_keys in [1, 2, 3, 1000] {
+                let mut listed = Vec::new();
+                let mut token = None;
+                loop {
+                    let page = block_on(s.list(ListRequest { prefix: prefix.into(), continuation_token: token, max_keys })).unwrap();
+                    assert!(page.keys.len() <= max_keys);
+                    listed.extend(page.keys);
+                    match page.next_token {
+                        Some(next) => token = Some(next),
+                        None => break,
+                    }
+                }
+                assert_eq!(listed.iter().collect::<Vec<_>>(), expected, "prefix {prefix:?}, pages of {max_keys}");
+            }
+        }
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -5,6 +5,7 @@
 mod conformance;
 pub mod counted;
 pub mod fs;
+mod fs_listing;
 pub mod intercept;
 pub mod memory;
 pub mod metadata_limit;

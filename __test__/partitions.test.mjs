@@ -250,3 +250,34 @@ describe('partition values are opaque', () => {
   });
 });
 
+
+describe('queries use a partition the filter fixes', () => {
+  it('query({region}) lists that partition and reads only its records', async () => {
+    const db = new S3db({ connectionString: uniqueUrl('qpart') });
+    await db.connect();
+    const orders = await db.createResource({
+      name: 'orders',
+      attributes: { region: 'string', tier: 'string', n: 'number' },
+      partitions: { byRegion: { fields: { region: 'string' } }, byRegionTier: { fields: { region: 'string', tier: 'string' } } },
+    });
+    await orders.insertMany(Array.from({ length: 30 }, (_, n) => ({ id: `o${n}`, region: ['US', 'EU', 'BR'][n % 3], tier: n % 2 ? 'gold' : 'basic', n })));
+    const counted = async (fn) => {
+      const before = db.client.getRequestCounts();
+      const value = await fn();
+      const after = db.client.getRequestCounts();
+      return { value, gets: after.GetObjectCommand - before.GetObjectCommand, lists: after.ListObjectsV2Command - before.ListObjectsV2Command };
+    };
+    const us = await counted(() => orders.query({ region: 'US' }));
+    expect(us.value.map((r) => r.id).sort()).toEqual(['o0', 'o12', 'o15', 'o18', 'o21', 'o24', 'o27', 'o3', 'o6', 'o9']);
+    expect({ gets: us.gets, lists: us.lists }).toEqual({ gets: 10, lists: 1 });
+    // Both partitions are fixed: the one with more fields is listed.
+    const gold = await counted(() => orders.query({ region: 'EU', tier: 'gold' }));
+    expect(gold.value.map((r) => r.n).sort((a, b) => a - b)).toEqual([1, 7, 13, 19, 25]);
+    expect(gold.gets).toBe(5);
+    // A filter that fixes no partition still scans, and finds the same records.
+    const scan = await counted(() => orders.query({ tier: 'gold', n: 7 }));
+    expect(scan.value.map((r) => r.id)).toEqual(['o7']);
+    expect(scan.gets).toBeGreaterThan(5);
+    await db.disconnect();
+  });
+});

@@ -247,7 +247,14 @@ impl Resource {
     /// Records whose top-level fields equal every filter value, after `offset` matches, at most `limit`.
     pub async fn query(&self, filter: &Map<String, Value>, options: &ListOptions) -> Result<Records> {
         let limit = options.limit.unwrap_or(100);
-        let all_ids = self.list_ids(&ListOptions { limit: None, offset: 0, ..options.clone() }).await?;
+        let mut scope = ListOptions { limit: None, offset: 0, ..options.clone() };
+        if scope.partition.is_none() {
+            if let Some((partition, values)) = partition_fixed_by(&self.state(), filter) {
+                scope.partition = Some(partition);
+                scope.partition_values = values;
+            }
+        }
+        let all_ids = self.list_ids(&scope).await?;
         let mut out = Records::default();
         let mut skipped = 0;
         let batch = (self.ctx.parallelism * 10).max(10);
@@ -270,6 +277,23 @@ impl Resource {
         }
         Ok(out)
     }
+}
+
+/// The partition whose every field the filter fixes to a scalar (the one with the most fields
+/// when several do), with those values: every record the filter can match is referenced in that
+/// partition's listing for them (a rule such as `maxlength` only widens the listing), so a query
+/// may list it instead of the whole resource.
+fn partition_fixed_by(state: &ResourceState, filter: &Map<String, Value>) -> Option<(String, Map<String, Value>)> {
+    let scalar = |path: &str| filter.get(path).filter(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)));
+    state
+        .partitions
+        .iter()
+        .filter(|partition| !partition.fields.is_empty() && partition.fields.iter().all(|(path, _)| scalar(path).is_some()))
+        .max_by_key(|partition| partition.fields.len())
+        .map(|partition| {
+            let values = partition.fields.iter().map(|(path, _)| (path.clone(), scalar(path).cloned().expect("checked"))).collect();
+            (partition.name.clone(), values)
+        })
 }
 
 /// JS strict equality for JSON values (numbers by value; objects/arrays never equal, as `===`).

@@ -481,6 +481,50 @@ export declare class CostsPlugin extends Plugin {
   reset(): void;
 }
 
+export interface AuditLog {
+  id: string;
+  resourceName: string;
+  operation: 'insert' | 'update' | 'delete' | 'deleteMany' | string;
+  recordId: string;
+  userId: string;
+  timestamp: string;
+  createdAt: string;
+  oldData?: string;
+  newData?: string;
+  partition?: string;
+  partitionValues?: string;
+  metadata?: string;
+}
+export interface AuditQuery {
+  resourceName?: string;
+  operation?: string;
+  recordId?: string;
+  partition?: string;
+  startDate?: string | Date;
+  endDate?: string | Date;
+  limit?: number;
+  offset?: number;
+}
+/** Writes a `plg_audits` record for every insert, update, delete and deleteMany. */
+export declare class AuditPlugin extends Plugin {
+  constructor(options?: { includeData?: boolean; includePartitions?: boolean; maxDataSize?: number });
+  auditResource: Resource | null;
+  getAuditLogs(query?: AuditQuery): Promise<AuditLog[]>;
+  getRecordHistory(resourceName: string, recordId: string): Promise<AuditLog[]>;
+  getPartitionHistory(resourceName: string, partitionName: string, partitionValues?: Record<string, unknown>): Promise<AuditLog[]>;
+  getAuditStats(query?: AuditQuery): Promise<{
+    total: number;
+    byOperation: Record<string, number>;
+    byResource: Record<string, number>;
+    byPartition: Record<string, number>;
+    byUser: Record<string, number>;
+    timeline: Record<string, number>;
+  }>;
+  cleanupOldAudits(retentionDays?: number): Promise<number>;
+  logAudit(entry: { resourceName: string; operation: string; recordId: string; oldData?: string | null; newData?: string | null; partition?: string | null; partitionValues?: string | null }): Promise<void>;
+  truncateData<T extends object>(data: T): T | (T & { _truncated: true; _originalSize: number; _truncatedAt: string }) | null;
+}
+
 export declare class S3db extends Database {}
 export default S3db;
 

@@ -5,7 +5,7 @@ import { describe, it, expect, vi, afterEach } from 'vitest';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  S3db, Plugin, PluginObject, CachePlugin, CostsPlugin, MemoryCache, S3Cache, DatabaseError, MetadataLimitError, BehaviorError,
+  S3db, Plugin, PluginObject, AuditPlugin, CachePlugin, CostsPlugin, MemoryCache, S3Cache, DatabaseError, MetadataLimitError, BehaviorError,
 } from '../lib/index.mjs';
 import { TARGET, uniqueUrl, storedKeys, caught, sleep } from './helpers.mjs';
 
@@ -413,6 +413,71 @@ describe('CostsPlugin', () => {
     expect(db.client.costs.requests.events.ListObjectsV2Command).toBe(1);
     plugin.reset();
     expect(plugin.costs.total).toBe(0);
+    await db.disconnect();
+  });
+});
+
+describe('AuditPlugin', () => {
+  /** Audit records are written by event listeners, after the audited call resolves. */
+  const settled = async (plugin, count) => {
+    for (let i = 0; i < 200 && (await plugin.getAuditLogs({ limit: 1000 })).length < count; i++) await sleep(10);
+  };
+
+  it('records inserts, updates, deletes and deleteMany in plg_audits, with history and stats', async () => {
+    const audit = new AuditPlugin({ maxDataSize: 200 });
+    const db = new S3db({ connectionString: uniqueUrl('audit'), plugins: [audit] });
+    await db.connect();
+    const users = await db.createResource({
+      name: 'users',
+      attributes: { name: 'string', region: 'string', bio: 'string|optional' },
+      partitions: { byRegion: { fields: { region: 'string' } } },
+    });
+    await users.insert({ id: 'u1', name: 'Ann', region: 'EU' });
+    await users.insert({ id: 'u2', name: 'Bob', region: 'US', bio: 'x'.repeat(300) });
+    await users.update('u1', { name: 'Anna' });
+    await users.delete('u2');
+    await users.insert({ id: 'u3', name: 'Cid', region: 'US' });
+    await users.deleteMany(['u3']);
+    await settled(audit, 6);
+
+    const logs = await audit.getAuditLogs({ resourceName: 'users' });
+    expect(logs.map((l) => `${l.operation}:${l.recordId}`)).toEqual(['insert:u1', 'insert:u2', 'update:u1', 'delete:u2', 'insert:u3', 'deleteMany:u3']);
+    const update = logs[2];
+    expect(JSON.parse(update.oldData).name).toBe('Ann');
+    expect(JSON.parse(update.newData).name).toBe('Anna');
+    expect(update).toMatchObject({ userId: 'system', partition: 'byRegion', createdAt: update.timestamp.slice(0, 10) });
+    expect(JSON.parse(update.partitionValues)).toEqual({ byRegion: { region: 'EU' } });
+    expect(update.id).toMatch(/^audit-\d+-.{9}$/);
+    expect(JSON.parse(logs[1].newData)).toMatchObject({ _truncated: true, bio: 'x'.repeat(300) });
+    expect(JSON.parse(logs[5].oldData).name).toBe('Cid');
+
+    expect((await audit.getRecordHistory('users', 'u1')).map((l) => l.operation)).toEqual(['insert', 'update']);
+    expect(await audit.getAuditLogs({ operation: 'delete' })).toHaveLength(1);
+    expect((await audit.getPartitionHistory('users', 'byRegion', { region: 'US' })).map((l) => l.recordId)).toEqual(['u2', 'u2', 'u3', 'u3']);
+    const stats = await audit.getAuditStats();
+    expect(stats).toMatchObject({ total: 6, byOperation: { insert: 3, update: 1, delete: 1, deleteMany: 1 }, byResource: { users: 6 }, byUser: { system: 6 } });
+    // The audit records are an ordinary resource, partitioned by day and by resource.
+    expect(await db.resources.plg_audits.count({ partition: 'byResource', partitionValues: { resourceName: 'users' } })).toBe(6);
+    expect(await audit.cleanupOldAudits(30)).toBe(0);
+    expect(await audit.cleanupOldAudits(-1)).toBe(6);
+    await db.disconnect();
+  });
+
+  it('audits resources loaded at connect and created later, never its own records', async () => {
+    const url = uniqueUrl('audit-later');
+    const first = new S3db({ connectionString: url });
+    await first.connect();
+    await first.createResource({ name: 'early', attributes: { a: 'string' } });
+    const audit = new AuditPlugin({ includeData: false });
+    const db = new S3db({ connectionString: url, plugins: [audit] });
+    await db.connect();
+    await db.resources.early.insert({ id: 'e1', a: 'x' });
+    const late = await db.createResource({ name: 'late', attributes: { b: 'string' } });
+    await late.insert({ id: 'l1', b: 'y' });
+    await settled(audit, 2);
+    const logs = await audit.getAuditLogs();
+    expect(logs.map((l) => `${l.resourceName}:${l.recordId}`).sort()).toEqual(['early:e1', 'late:l1']);
+    expect(logs.every((l) => l.oldData === undefined && l.newData === undefined)).toBe(true);
     await db.disconnect();
   });
 });

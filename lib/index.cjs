@@ -14,6 +14,8 @@ const streams = require('./streams.cjs');
 const { Plugin, PluginObject } = require('./plugins/plugin.cjs');
 const { CachePlugin, Cache, MemoryCache, S3Cache } = require('./plugins/cache.cjs');
 const { CostsPlugin } = require('./plugins/costs.cjs');
+const { AuditPlugin } = require('./plugins/audit.cjs');
+const { PluginStorage } = require('./plugins/storage.cjs');
 
 const helpers = require('./helpers.cjs');
 const { Schema } = require('./schema.cjs');
@@ -52,6 +54,8 @@ module.exports = {
   PluginObject,
   CachePlugin,
   CostsPlugin,
+  AuditPlugin,
+  PluginStorage,
   Cache,
   MemoryCache,
   S3Cache,

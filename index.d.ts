@@ -525,6 +525,37 @@ export declare class AuditPlugin extends Plugin {
   truncateData<T extends object>(data: T): T | (T & { _truncated: true; _originalSize: number; _truncatedAt: string }) | null;
 }
 
+export interface OperationCounters { count: number; totalTime: number; errors: number }
+/** Times every resource operation; Prometheus text on `/metrics`; flushes into `plg_metrics*`. */
+export declare class MetricsPlugin extends Plugin {
+  constructor(options?: {
+    collectPerformance?: boolean;
+    collectErrors?: boolean;
+    collectUsage?: boolean;
+    retentionDays?: number;
+    flushInterval?: number;
+    prometheus?: { enabled?: boolean; mode?: 'auto' | 'integrated' | 'standalone'; port?: number; host?: string; path?: string; includeResourceLabels?: boolean };
+  });
+  metrics: {
+    operations: Record<string, OperationCounters>;
+    resources: Record<string, Record<string, OperationCounters>>;
+    errors: Array<{ resourceName: string; operation: string; error: string; stack?: string; timestamp: string }>;
+    performance: Array<{ resourceName: string; operation: string; duration: number; timestamp: string }>;
+    startTime: string;
+  };
+  metricsServer: import('node:http').Server | null;
+  recordOperation(resourceName: string, operation: string, duration: number, isError: boolean): void;
+  recordError(resourceName: string, operation: string, error: Error): void;
+  flushMetrics(): Promise<void>;
+  resetMetrics(): void;
+  getMetrics(filter?: { type?: string; resourceName?: string; operation?: string; startDate?: string; endDate?: string; limit?: number; offset?: number }): Promise<Record<string, any>[]>;
+  getErrorLogs(filter?: { resourceName?: string; operation?: string; startDate?: string; endDate?: string; limit?: number; offset?: number }): Promise<Record<string, any>[]>;
+  getPerformanceLogs(filter?: { resourceName?: string; operation?: string; startDate?: string; endDate?: string; limit?: number; offset?: number }): Promise<Record<string, any>[]>;
+  getStats(): Promise<Record<string, any>>;
+  cleanupOldData(): Promise<void>;
+  getPrometheusMetrics(): Promise<string>;
+}
+
 export declare class S3db extends Database {}
 export default S3db;
 

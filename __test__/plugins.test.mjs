@@ -5,7 +5,7 @@ import { describe, it, expect, vi, afterEach } from 'vitest';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  S3db, Plugin, PluginObject, AuditPlugin, CachePlugin, CostsPlugin, MemoryCache, S3Cache, DatabaseError, MetadataLimitError, BehaviorError,
+  S3db, Plugin, PluginObject, AuditPlugin, MetricsPlugin, CachePlugin, CostsPlugin, MemoryCache, S3Cache, DatabaseError, MetadataLimitError, BehaviorError,
 } from '../lib/index.mjs';
 import { TARGET, uniqueUrl, storedKeys, caught, sleep } from './helpers.mjs';
 
@@ -478,6 +478,69 @@ describe('AuditPlugin', () => {
     const logs = await audit.getAuditLogs();
     expect(logs.map((l) => `${l.resourceName}:${l.recordId}`).sort()).toEqual(['early:e1', 'late:l1']);
     expect(logs.every((l) => l.oldData === undefined && l.newData === undefined)).toBe(true);
+    await db.disconnect();
+  });
+});
+
+describe('MetricsPlugin', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('times operations, serves Prometheus text over HTTP, and flushes into plg_metrics', async () => {
+    vi.stubEnv('NODE_ENV', 'production'); // under NODE_ENV=test it installs nothing, as in s3db.js
+    const metrics = new MetricsPlugin({ flushInterval: 0, prometheus: { port: 0, host: '127.0.0.1' } });
+    const db = new S3db({ connectionString: uniqueUrl('metrics'), plugins: [metrics] });
+    await db.connect();
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string' } });
+    await users.insert({ id: 'u1', name: 'Ann' });
+    await users.insert({ id: 'u2', name: 'Bob' });
+    await users.get('u1');
+    await caught(users.get('missing'));
+    await users.count();
+
+    expect(metrics.metrics.operations.insert.count).toBe(2);
+    expect(metrics.metrics.resources.users.get).toMatchObject({ count: 2, errors: 1 });
+    expect(metrics.metrics.errors.map((e) => `${e.resourceName}:${e.operation}`)).toEqual(['users:get']);
+
+    const { port } = metrics.metricsServer.address();
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await response.text();
+    expect(text).toContain('# TYPE s3db_operations_total counter');
+    expect(text).toContain('s3db_operations_total{operation="insert",resource="_global"} 2');
+    expect(text).toContain('s3db_operations_total{operation="get",resource="users"} 2');
+    expect(text).toContain('s3db_operation_errors_total{operation="get",resource="users"} 1');
+    expect(text).toMatch(/s3db_operation_duration_seconds\{operation="count",resource="users"\} \d+\.\d{6}/);
+    expect(text).toMatch(/^s3db_resources_total 1$/m);
+    expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+
+    await metrics.flushMetrics();
+    expect(metrics.metrics.operations.insert.count).toBe(0);
+    const flushed = await metrics.getMetrics({ resourceName: 'users' });
+    expect(flushed.map((m) => `${m.operation}:${m.count}:${m.errors}`).sort()).toEqual(['count:1:0', 'get:2:1', 'insert:2:0']);
+    expect((await metrics.getErrorLogs()).map((e) => e.operation)).toEqual(['get']);
+    expect((await metrics.getPerformanceLogs({ operation: 'insert' }))).toHaveLength(2);
+    const stats = await metrics.getStats();
+    expect(stats).toMatchObject({ period: '24h', totalOperations: 10, totalErrors: 1 });
+    expect(stats.operationsByType.insert.count).toBe(4);
+    // The plugin's own resources are not timed.
+    expect(Object.keys(metrics.metrics.resources)).toEqual(['users']);
+
+    await metrics.stop();
+    expect(metrics.metricsServer).toBe(null);
+    await db.disconnect();
+  });
+
+  it('under NODE_ENV=test it installs no resources and times nothing, like s3db.js', async () => {
+    const metrics = new MetricsPlugin({ prometheus: { enabled: false } });
+    const db = new S3db({ connectionString: uniqueUrl('metrics-test-env'), plugins: [metrics] });
+    await db.connect();
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string' } });
+    await users.insert({ id: 'u1', name: 'Ann' });
+    expect(db.resources.plg_metrics).toBeUndefined();
+    expect(metrics.metrics.operations.insert.count).toBe(0);
+    metrics.recordOperation('users', 'insert', 5, false);
+    expect(await metrics.getPrometheusMetrics()).toContain('s3db_operations_total{operation="insert",resource="users"} 1');
     await db.disconnect();
   });
 });

@@ -15,6 +15,7 @@ const { Plugin, PluginObject } = require('./plugins/plugin.cjs');
 const { CachePlugin, Cache, MemoryCache, S3Cache } = require('./plugins/cache.cjs');
 const { CostsPlugin } = require('./plugins/costs.cjs');
 const { AuditPlugin } = require('./plugins/audit.cjs');
+const { MetricsPlugin } = require('./plugins/metrics.cjs');
 const { PluginStorage } = require('./plugins/storage.cjs');
 
 const helpers = require('./helpers.cjs');
@@ -55,6 +56,7 @@ module.exports = {
   CachePlugin,
   CostsPlugin,
   AuditPlugin,
+  MetricsPlugin,
   PluginStorage,
   Cache,
   MemoryCache,

@@ -81,10 +81,16 @@ class MetricsPlugin extends Plugin {
     }
     this.database.addHook('afterCreateResource', ({ resource }) => this.installResourceHooks(resource));
     for (const resource of Object.values(this.database.resources)) this.installResourceHooks(resource);
-    if (this.config.flushInterval > 0) {
-      this.flushTimer = setInterval(() => this.flushMetrics().catch(() => {}), this.config.flushInterval);
-      this.flushTimer.unref();
-    }
+    this.startFlushTimer();
+  }
+
+  /** Flushes every `flushInterval` ms (none when it is 0); the timer never keeps the process alive. */
+  startFlushTimer() {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    if (!(this.config.flushInterval > 0)) return;
+    this.flushTimer = setInterval(() => this.flushMetrics().catch(() => {}), this.config.flushInterval);
+    this.flushTimer.unref();
   }
 
   async onStart() {
@@ -146,6 +152,8 @@ class MetricsPlugin extends Plugin {
     const plugin = this;
     for (const operation of TIMED) {
       if (typeof resource[operation] !== 'function') continue;
+      // s3db.js keeps the untimed method as `_<operation>`; apps and its tests look for it.
+      if (!(`_${operation}` in resource)) resource[`_${operation}`] = resource[operation].bind(resource);
       this.addMiddleware(resource, operation, async (next, ...args) => {
         const started = performance.now();
         try {

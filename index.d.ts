@@ -556,6 +556,30 @@ export declare class MetricsPlugin extends Plugin {
   getPrometheusMetrics(): Promise<string>;
 }
 
+export interface TTLResourceConfig {
+  /** Seconds after `field` (default `_createdAt`, the indexing time) at which a record expires. */
+  ttl?: number;
+  /** A timestamp field: the expiry itself without `ttl`, the start of the TTL with it. */
+  field?: string;
+  onExpire: 'soft-delete' | 'hard-delete' | 'archive' | 'callback';
+  deleteField?: string;
+  archiveResource?: string;
+  keepOriginalId?: boolean;
+  callback?: (record: Record<string, any>, resource: Resource) => boolean | Promise<boolean>;
+}
+/** Expires records through an expiration index partitioned by time cohort. */
+export declare class TTLPlugin extends Plugin {
+  constructor(config?: { resources?: Record<string, TTLResourceConfig>; batchSize?: number; verbose?: boolean });
+  expirationIndex: Resource | null;
+  runCleanup(): Promise<void>;
+  cleanupResource(name: string): Promise<{ resource: string; granularity: 'minute' | 'hour' | 'day' | 'week' }>;
+  getStats(): {
+    totalScans: number; totalExpired: number; totalDeleted: number; totalArchived: number; totalSoftDeleted: number;
+    totalCallbacks: number; totalErrors: number; lastScanAt: string | null; lastScanDuration: number;
+    resources: number; isRunning: boolean; intervals: number;
+  };
+}
+
 export declare class S3db extends Database {}
 export default S3db;
 

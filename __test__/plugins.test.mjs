@@ -5,7 +5,7 @@ import { describe, it, expect, vi, afterEach } from 'vitest';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  S3db, Plugin, PluginObject, AuditPlugin, MetricsPlugin, CachePlugin, CostsPlugin, MemoryCache, S3Cache, DatabaseError, MetadataLimitError, BehaviorError,
+  S3db, Plugin, PluginObject, AuditPlugin, MetricsPlugin, TTLPlugin, CachePlugin, CostsPlugin, MemoryCache, S3Cache, DatabaseError, MetadataLimitError, BehaviorError,
 } from '../lib/index.mjs';
 import { TARGET, uniqueUrl, storedKeys, caught, sleep } from './helpers.mjs';
 
@@ -541,6 +541,72 @@ describe('MetricsPlugin', () => {
     expect(metrics.metrics.operations.insert.count).toBe(0);
     metrics.recordOperation('users', 'insert', 5, false);
     expect(await metrics.getPrometheusMetrics()).toContain('s3db_operations_total{operation="insert",resource="users"} 1');
+    await db.disconnect();
+  });
+});
+
+describe('TTLPlugin', () => {
+  it('expires records by strategy: hard-delete, soft-delete, archive and callback', async () => {
+    const expired = [];
+    const ttl = new TTLPlugin({
+      resources: {
+        sessions: { ttl: 1, onExpire: 'soft-delete' },
+        files: { ttl: 1, onExpire: 'hard-delete' },
+        orders: { ttl: 1, onExpire: 'archive', archiveResource: 'old_orders', keepOriginalId: true },
+        jobs: { field: 'deadline', onExpire: 'callback', callback: async (record) => record.done },
+      },
+    });
+    const db = new S3db({ connectionString: uniqueUrl('ttl') });
+    await db.connect();
+    const make = (name, attributes) => db.createResource({ name, attributes, timestamps: true });
+    const sessions = await make('sessions', { user: 'string', deletedat: 'string|optional', isdeleted: 'string|optional' });
+    const files = await make('files', { path: 'string' });
+    const orders = await make('orders', { total: 'number' });
+    await make('old_orders', { total: 'number', archivedAt: 'string', archivedFrom: 'string', originalId: 'string' });
+    const jobs = await make('jobs', { deadline: 'string', done: 'boolean' });
+    await db.usePlugin(ttl);
+    ttl.on('recordExpired', ({ resource, record }) => expired.push(`${resource}:${record.id}`));
+
+    await sessions.insert({ id: 's1', user: 'ann' });
+    await files.insert({ id: 'f1', path: '/tmp/x' });
+    await files.insert({ id: 'f2', path: '/tmp/y' });
+    await files.delete('f2'); // leaves the index too
+    await orders.insert({ id: 'o1', total: 5 });
+    const past = new Date(Date.now() - 1000).toISOString();
+    await jobs.insert({ id: 'j1', deadline: past, done: true });
+    await jobs.insert({ id: 'j2', deadline: past, done: false });
+    await jobs.insert({ id: 'j3', deadline: new Date(Date.now() + 3600000).toISOString(), done: true });
+    expect(await db.resources.plg_ttl_expiration_index.listIds()).toEqual(['files:f1', 'jobs:j1', 'jobs:j2', 'jobs:j3', 'orders:o1', 'sessions:s1']);
+
+    await ttl.runCleanup(); // nothing with a 1 s TTL has expired yet
+    expect(await files.exists('f1')).toBe(true);
+    await sleep(1100);
+    await ttl.runCleanup();
+
+    expect(await files.exists('f1')).toBe(false);
+    expect(await sessions.get('s1')).toMatchObject({ isdeleted: 'true', deletedat: expect.stringMatching(/^\d{4}-/) });
+    expect(await orders.exists('o1')).toBe(false);
+    expect(await db.resources.old_orders.get('o1')).toMatchObject({ total: 5, archivedFrom: 'orders', originalId: 'o1' });
+    expect(await jobs.exists('j1')).toBe(false); // the callback said yes
+    expect(await jobs.exists('j2')).toBe(true); // the callback said no
+    expect(await jobs.exists('j3')).toBe(true); // not expired
+    await sleep(20);
+    expect(expired.sort()).toEqual(['files:f1', 'jobs:j1', 'jobs:j2', 'orders:o1', 'sessions:s1']);
+    expect(ttl.getStats()).toMatchObject({ totalExpired: 5, totalDeleted: 3, totalSoftDeleted: 1, totalArchived: 1, totalCallbacks: 2, resources: 4, isRunning: true });
+    expect(await db.resources.plg_ttl_expiration_index.listIds()).toEqual(['jobs:j3']);
+
+    await ttl.uninstall();
+    expect(ttl.getStats()).toMatchObject({ isRunning: false, intervals: 0 });
+    await db.disconnect();
+  });
+
+  it('refuses a configuration that cannot expire anything', async () => {
+    const db = new S3db({ connectionString: uniqueUrl('ttl-bad') });
+    await db.connect();
+    const bad = (resources) => caught(db.usePlugin(new TTLPlugin({ resources })));
+    expect((await bad({ a: { onExpire: 'hard-delete' } })).message).toMatch(/must have either "ttl"/);
+    expect((await bad({ a: { ttl: 5, onExpire: 'explode' } })).message).toMatch(/Valid options: soft-delete, hard-delete, archive, callback/);
+    expect((await bad({ a: { ttl: 5, onExpire: 'archive' } })).message).toMatch(/archiveResource/);
     await db.disconnect();
   });
 });

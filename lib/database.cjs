@@ -310,7 +310,16 @@ class Database extends EventEmitter {
   async usePlugin(plugin, name = null) {
     const instance = this._pluginHost.register(plugin, name);
     this.pluginList.push(plugin);
-    if (this._connected) await this.startPlugins();
+    if (this._connected) {
+      try {
+        await this.startPlugins();
+      } catch (error) {
+        // A plugin that cannot install must not block the ones used after it.
+        this._pluginHost.forget(instance);
+        this.pluginList = this.pluginList.filter((entry) => entry !== plugin);
+        throw error;
+      }
+    }
     return instance;
   }
 

@@ -16,6 +16,7 @@ const { CachePlugin, Cache, MemoryCache, S3Cache } = require('./plugins/cache.cj
 const { CostsPlugin } = require('./plugins/costs.cjs');
 const { AuditPlugin } = require('./plugins/audit.cjs');
 const { MetricsPlugin } = require('./plugins/metrics.cjs');
+const { TTLPlugin } = require('./plugins/ttl.cjs');
 const { PluginStorage } = require('./plugins/storage.cjs');
 
 const helpers = require('./helpers.cjs');
@@ -57,6 +58,7 @@ module.exports = {
   CostsPlugin,
   AuditPlugin,
   MetricsPlugin,
+  TTLPlugin,
   PluginStorage,
   Cache,
   MemoryCache,

@@ -9,7 +9,7 @@ export const {
   clearUTF8Memory, calculateAttributeNamesSize, calculateAttributeSizes, transformValue, calculateTotalSize,
   getSizeBreakdown, calculateSystemOverhead, calculateEffectiveLimit, tryFn, tryFnSync,
   MemoryStorage, generateTypes, printTypes, Factory, Seeder, ResourceReader, ResourceWriter, ResourceIdsReader,
-  ResourceIdsPageReader, streamToString, Plugin, PluginObject, CachePlugin, CostsPlugin, AuditPlugin, MetricsPlugin, PluginStorage, Cache, MemoryCache,
+  ResourceIdsPageReader, streamToString, Plugin, PluginObject, CachePlugin, CostsPlugin, AuditPlugin, MetricsPlugin, TTLPlugin, PluginStorage, Cache, MemoryCache,
   S3Cache, ErrorMap, fromNative, mapAwsError,
   BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,
   EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,

@@ -36,6 +36,14 @@ class PluginHost {
     return plugin;
   }
 
+  /** Drops a plugin that was registered but could not be installed. */
+  forget(plugin) {
+    const entry = this.entries.find((e) => e.plugin === plugin);
+    if (!entry) return;
+    this.entries = this.entries.filter((e) => e !== entry);
+    if (this.database.pluginRegistry[entry.name] === plugin) delete this.database.pluginRegistry[entry.name];
+  }
+
   /** Installs every plugin not installed yet, then starts every stopped one. */
   async startAll() {
     for (const entry of this.entries) {

@@ -190,12 +190,13 @@ describe('fairness', () => {
     const db = await connected(uniqueUrl('order'));
     const users = await db.createResource({ name: 'users', attributes: { name: 'string', token: 'secret' } });
     const settled = [];
-    const calls = Array.from({ length: 300 }, (_, i) => {
+    const total = ON_S3 ? 90 : 300;
+    const calls = Array.from({ length: total }, (_, i) => {
       const op = i % 3 === 0 ? users.insert({ id: `u${i}`, name: 'n', token: 't' }) : users.exists(`u${i - 1}`);
       return op.then(() => settled.push(i), () => settled.push(i));
     });
     await Promise.all(calls);
-    expect(settled).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(settled).toEqual(Array.from({ length: total }, (_, i) => i));
     await db.disconnect();
   });
 

@@ -90,7 +90,15 @@ impl S3Store {
         let ours = super::etag_of(&request.body);
         let stamped = request.stamped;
         match self.send_put(request, create_only).await {
-            Ok(PutOutcome::Conflict) if stamped && self.holds(&key, &ours).await => Ok(PutOutcome::Written { etag: ours }),
+            Ok(PutOutcome::Conflict) if stamped => match self.head_object(&key).await {
+                Ok(Some(head)) if super::same_etag(&head.etag, &ours) => Ok(PutOutcome::Written { etag: ours }),
+                Ok(_) => Ok(PutOutcome::Conflict),
+                // Refused, but perhaps because an earlier attempt landed: that cannot be told now.
+                Err(mut error) => {
+                    error.message = format!("{}{}", error.message, errors::MAY_HAVE_BEEN_APPLIED);
+                    Err(error.with("mayHaveBeenApplied", true))
+                }
+            },
             Ok(outcome) => Ok(outcome),
             Err(failure) if failure.outcome_unknown() && recognisable => match self.head_object(&key).await {
                 Ok(Some(head)) if super::same_etag(&head.etag, &ours) => Ok(PutOutcome::Written { etag: head.etag }),
@@ -103,11 +111,6 @@ impl S3Store {
             },
             Err(failure) => Err(self.failed(failure, "PutObject", &key)),
         }
-    }
-
-    /// True when `key` holds the object with ETag `etag` (false when that cannot be told).
-    async fn holds(&self, key: &str, etag: &str) -> bool {
-        matches!(self.head_object(key).await, Ok(Some(head)) if super::same_etag(&head.etag, etag))
     }
 
     /// One PutObject (the SDK retries it); with `create_only` the server refuses to overwrite

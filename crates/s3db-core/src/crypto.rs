@@ -96,11 +96,7 @@ pub fn md5_base64(data: &[u8]) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    ::hex::encode(bytes)
 }
 
 /// Encrypts with the process-wide write salt for this passphrase and a fresh random IV.

@@ -7,7 +7,6 @@ pub use heal::Loaded;
 
 use crate::encoding::json;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 pub const CATALOG_KEY: &str = "s3db.json";
 /// The s3db.js release whose format we write.
@@ -34,8 +33,7 @@ impl VersionSpec {
             "behavior": self.fields.get("behavior").cloned().unwrap_or(json!("user-managed")),
             "partitions": self.partitions(),
         });
-        let digest = Sha256::digest(json::stable_stringify(&def).as_bytes());
-        format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        format!("sha256:{}", crate::crypto::sha256_hex(json::stable_stringify(&def).as_bytes()))
     }
 
     fn partitions(&self) -> Value {

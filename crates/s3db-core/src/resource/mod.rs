@@ -26,7 +26,6 @@ use crate::validator::{CompiledSchema, ValidatorOptions};
 pub(crate) use crate::crypto::maybe_blocking;
 use parking_lot::RwLock;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -86,8 +85,7 @@ impl ResourceState {
         let has_secrets = layout.has_secrets();
         let passphrase = definition.passphrase.clone().unwrap_or_else(|| db_passphrase.to_string());
         let hashed = json!({"attributes": definition.attributes, "behavior": definition.behavior.name()});
-        let digest = Sha256::digest(json::stable_stringify(&hashed).as_bytes());
-        let record_hash = format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let record_hash = format!("sha256:{}", crate::crypto::sha256_hex(json::stable_stringify(&hashed).as_bytes()));
         Ok(Self { definition, version, layout, validator, partitions, passphrase, has_secrets, record_hash, history })
     }
 

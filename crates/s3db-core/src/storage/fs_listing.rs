@@ -2,7 +2,8 @@
 //! entries are sorted by the keys below them, so a page starts with a binary search for the
 //! continuation token and stops after `max_keys` keys: a page costs O(page), not O(directory).
 //! The first page of a listing reads every directory it walks; the continuation pages reuse those
-//! sorted entries (like an S3 listing, a key written meanwhile may or may not be seen).
+//! sorted entries (like an S3 listing, a key written meanwhile may or may not be seen), which are
+//! dropped when a listing reaches its last page.
 
 use super::fs::{decode_segment, CONTINUED, OBJECT_SUFFIX};
 use super::{ListPage, ListRequest};
@@ -73,6 +74,11 @@ impl ListingCache {
         let mut keys = walk.keys;
         let next_token = (keys.len() > max).then(|| keys[max - 1].clone());
         keys.truncate(max);
+        if next_token.is_none() {
+            // The listing is complete: its sorted entries are not needed any more (a large
+            // directory's would otherwise stay in memory).
+            self.directories.lock().clear();
+        }
         Ok(ListPage { keys, next_token })
     }
 

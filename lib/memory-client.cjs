@@ -83,7 +83,7 @@ class MemoryClient extends StoreClient {
 
   async saveToDisk(path = this.persistPath) {
     if (!path) throw new S3dbError('No persist path: pass a path or create the client with persistPath', { operation: 'saveToDisk' });
-    callSync(() => this.storage.saveToDisk(path, this.bucket, new Date().toISOString()));
+    this._save(path);
     return path;
   }
 
@@ -104,10 +104,14 @@ class MemoryClient extends StoreClient {
     if (!this.persistPath) return false;
     const writes = this._writeCount();
     if (writes === this._savedAtWrites) return false;
-    callSync(() => this.storage.saveToDisk(this.persistPath, this.bucket, new Date().toISOString()));
+    this._save(this.persistPath);
     this._savedAtWrites = writes;
     this._savedAt = Date.now();
     return true;
+  }
+
+  _save(path) {
+    callSync(() => this.storage.saveToDisk(path, this.bucket, new Date().toISOString()));
   }
 
   _writeCount() {

@@ -6,7 +6,7 @@ use crate::contention::{self, MAX_ATTEMPTS};
 use crate::context::StoreContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{version_layouts, Resource, ResourceDefinition, ResourceState, VersionLayouts};
-use crate::storage::{ObjectStore, PutRequest};
+use crate::storage::{ObjectStore, PutOutcome, PutRequest};
 use parking_lot::RwLock;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -246,11 +246,11 @@ impl Database {
             ..Default::default()
         };
         Ok(match self.ctx.store.put(request).await? {
-            crate::storage::PutOutcome::Written { etag } => {
+            PutOutcome::Written { etag } => {
                 copy.etag = Some(etag);
                 true
             }
-            crate::storage::PutOutcome::Conflict => false,
+            PutOutcome::Conflict => false,
         })
     }
 

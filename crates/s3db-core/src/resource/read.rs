@@ -1,12 +1,11 @@
 //! Record reads: get, exists, getMany, list, listIds, count, page, query.
 
 use super::stored::{self, ObjectFacts};
-use crate::storage::write_stamp;
 use super::{maybe_blocking, Resource, ResourceState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys;
 use crate::partition::PartitionListing;
-use crate::storage::ListRequest;
+use crate::storage::{write_stamp, ListRequest};
 use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
 use std::sync::Arc;

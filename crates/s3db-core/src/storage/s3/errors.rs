@@ -121,7 +121,19 @@ fn is_throttling(failure: &Failure) -> bool {
 }
 
 /// Ends the message of a write whose outcome is unknown.
-pub const MAY_HAVE_BEEN_APPLIED: &str = "; the write may have been applied";
+const MAY_HAVE_BEEN_APPLIED: &str = "; the write may have been applied";
+
+/// A write failure after which the write may or may not be in place.
+pub fn may_have_been_applied(mut error: Error) -> Error {
+    error.message.push_str(MAY_HAVE_BEEN_APPLIED);
+    error.with("mayHaveBeenApplied", true)
+}
+
+/// A write failure whose object was checked afterwards and does not hold the write.
+pub fn not_applied(mut error: Error) -> Error {
+    error.message = error.message.replace(MAY_HAVE_BEEN_APPLIED, "; the object does not hold this write");
+    error.with("mayHaveBeenApplied", false)
+}
 
 /// Operations that change what is stored.
 fn is_write(operation: &str) -> bool {
@@ -226,11 +238,6 @@ pub fn to_error(failure: Failure, ctx: &RequestContext<'_>) -> Error {
         _ => None,
     };
     let retried = failure.outcome_unknown();
-    let message = if is_write(operation) && retried {
-        format!("{message}{MAY_HAVE_BEEN_APPLIED}")
-    } else {
-        message
-    };
     let mut error = Error::new(kind, message);
     if let Some(name) = name {
         error = error.named(name);
@@ -239,7 +246,7 @@ pub fn to_error(failure: Failure, ctx: &RequestContext<'_>) -> Error {
         error = error.with("attempts", max_attempts);
     }
     if is_write(operation) && retried {
-        error = error.with("mayHaveBeenApplied", true);
+        error = may_have_been_applied(error);
     }
     let mut error = error
         .with("code", code.unwrap_or_else(|| fallback_code.to_string()))

@@ -94,19 +94,12 @@ impl S3Store {
                 Ok(Some(head)) if super::same_etag(&head.etag, &ours) => Ok(PutOutcome::Written { etag: ours }),
                 Ok(_) => Ok(PutOutcome::Conflict),
                 // Refused, but perhaps because an earlier attempt landed: that cannot be told now.
-                Err(mut error) => {
-                    error.message = format!("{}{}", error.message, errors::MAY_HAVE_BEEN_APPLIED);
-                    Err(error.with("mayHaveBeenApplied", true))
-                }
+                Err(error) => Err(errors::may_have_been_applied(error)),
             },
             Ok(outcome) => Ok(outcome),
             Err(failure) if failure.outcome_unknown() && recognisable => match self.head_object(&key).await {
                 Ok(Some(head)) if super::same_etag(&head.etag, &ours) => Ok(PutOutcome::Written { etag: head.etag }),
-                Ok(_) => {
-                    let mut error = self.failed(failure, "PutObject", &key);
-                    error.message = error.message.replace(errors::MAY_HAVE_BEEN_APPLIED, "; the object does not hold this write");
-                    Err(error.with("mayHaveBeenApplied", false))
-                }
+                Ok(_) => Err(errors::not_applied(self.failed(failure, "PutObject", &key))),
                 Err(_) => Err(self.failed(failure, "PutObject", &key)),
             },
             Err(failure) => Err(self.failed(failure, "PutObject", &key)),

@@ -127,6 +127,7 @@ describe.skipIf(!ON_S3)('S3 faults injected by a proxy', () => {
     const direct = new S3db({ connectionString: url });
     await direct.connect();
     await direct.createResource(ORDERS);
+    proxy ??= await startFaultProxy(new URL(url).origin, { seed: 20261129, stallMs: 700 });
     proxy.settings.rate = 0;
     const db = new S3db({ connectionString: through(url, proxy.endpoint, 'requestTimeout=300&maxAttempts=2') });
     await db.connect();

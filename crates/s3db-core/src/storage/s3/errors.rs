@@ -154,6 +154,8 @@ fn service_name(failure: &Failure, fallback: &'static str) -> &'static str {
             Some(502) => "BadGateway",
             Some(504) => "GatewayTimeout",
             Some(429) => "TooManyRequests",
+            // A HEAD's error has no body, hence no code: a bare 5xx is still a server error.
+            Some(status) if status >= 500 => "InternalError",
             _ => fallback,
         },
     }
@@ -315,6 +317,18 @@ mod tests {
         assert_eq!(error.details["code"], "SlowDown");
         let bare = to_error(response(503, None, None), &ctx());
         assert!(bare.message.contains("throttling") && bare.message.contains("HTTP 503"));
+    }
+
+    #[test]
+    fn service_failures_are_named_even_without_a_code() {
+        assert_eq!(to_error(response(500, None, None), &ctx()).name(), "InternalError");
+        assert_eq!(to_error(response(500, Some("InternalError"), None), &ctx()).name(), "InternalError");
+        assert_eq!(to_error(response(503, None, None), &ctx()).name(), "ServiceUnavailable");
+        assert_eq!(to_error(response(503, Some("SlowDown"), None), &ctx()).name(), "SlowDown");
+        let write = to_error(response(500, None, None), &ctx());
+        assert!(write.message.ends_with("; the write may have been applied"), "{}", write.message);
+        assert_eq!(write.details["mayHaveBeenApplied"], true);
+        assert_eq!(write.details["attempts"], 3);
     }
 
     #[test]

@@ -1,4 +1,5 @@
 // Type definitions for s3db-native: the s3db.js 12.4 API.
+/// <reference types="node" />
 import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 
@@ -340,17 +341,17 @@ export declare class ResourceReader<T extends object = Record<string, any>> exte
   constructor(options: ReaderOptions & { resource: Resource<T> });
   readonly resource: Resource<T>;
   build(): this;
-  [Symbol.asyncIterator](): AsyncIterableIterator<Stored<T>>;
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<Stored<T>>;
 }
 export declare class ResourceIdsReader extends Readable {
   constructor(options: ReaderOptions & { resource: Resource<any> });
   build(): this;
-  [Symbol.asyncIterator](): AsyncIterableIterator<string>;
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<string>;
 }
 export declare class ResourceIdsPageReader extends Readable {
   constructor(options: ReaderOptions & { resource: Resource<any> });
   build(): this;
-  [Symbol.asyncIterator](): AsyncIterableIterator<string[]>;
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<string[]>;
 }
 export declare class ResourceWriter<T extends object = Record<string, any>> extends Writable {
   constructor(options: WriterOptions & { resource: Resource<T> });
@@ -580,6 +581,66 @@ export declare class TTLPlugin extends Plugin {
   };
 }
 
+export type BackupDriverName = 'filesystem' | 's3' | 'multi';
+export interface BackupDestination { driver: BackupDriverName; config?: Record<string, any> }
+export interface BackupPluginOptions {
+  driver?: BackupDriverName;
+  /** filesystem: `{path}` (`{date}`, `{time}`, `{year}`, `{month}`, `{day}`, `{type}` expand); s3: `{path, bucket?, client?}`; multi: `{destinations, strategy: 'all' | 'any' | 'priority'}`. */
+  config?: Record<string, any>;
+  retention?: { daily?: number; weekly?: number; monthly?: number; yearly?: number };
+  compression?: 'none' | 'gzip' | 'brotli' | 'deflate';
+  encryption?: { algorithm: 'AES-256-GCM' | string; key: string } | null;
+  verification?: boolean;
+  include?: string[] | null;
+  exclude?: string[];
+  backupMetadataResource?: string;
+  tempDir?: string;
+  verbose?: boolean;
+  onBackupStart?: (type: string, context: { backupId: string }) => unknown;
+  onBackupComplete?: (type: string, result: BackupResult) => unknown;
+  onBackupError?: (type: string, context: { backupId: string; error: Error }) => unknown;
+  onRestoreStart?: (backupId: string, options: { overwrite: boolean; resources?: string[] }) => unknown;
+  onRestoreComplete?: (backupId: string, result: RestoreResult) => unknown;
+  onRestoreError?: (backupId: string, context: { error: Error }) => unknown;
+}
+export interface BackupResult {
+  id: string; type: string; size: number; duration: number; checksum: string; resources: string[]; timestamp: number;
+  driverInfo: Record<string, any> | Array<Record<string, any> & { status: 'success' | 'failed' }>;
+}
+export interface BackupRecord {
+  id: string; type: string; timestamp: number; resources: string[]; driverInfo: any; size: number; compressed: boolean;
+  encrypted: boolean; checksum: string | null; status: 'in_progress' | 'completed' | 'failed'; error: string | null; duration: number; createdAt: string;
+}
+export interface RestoreResult { backupId: string; restored: string[]; recordsRestored: number; errors: unknown[] }
+export declare class BaseBackupDriver {
+  constructor(config?: Record<string, any>);
+  config: Record<string, any>;
+  setup(database: Database): Promise<void>;
+  upload(sourceDir: string, backupId: string, manifest: Record<string, any>): Promise<any>;
+  download(backupId: string, targetDir: string, metadata?: Record<string, any>): Promise<string>;
+  delete(backupId: string, metadata?: Record<string, any>): Promise<void>;
+  list(options?: { limit?: number; prefix?: string }): Promise<Array<Record<string, any>>>;
+  getType(): string;
+  getStorageInfo(): Record<string, any>;
+  cleanup(): Promise<void>;
+}
+export declare class FilesystemBackupDriver extends BaseBackupDriver {}
+export declare class S3BackupDriver extends BaseBackupDriver {}
+export declare class MultiBackupDriver extends BaseBackupDriver {}
+export declare const BACKUP_DRIVERS: { filesystem: typeof FilesystemBackupDriver; s3: typeof S3BackupDriver; multi: typeof MultiBackupDriver };
+export declare function createBackupDriver(driver: BackupDriverName, config?: Record<string, any>): BaseBackupDriver;
+export declare function validateBackupConfig(driver: string, config?: Record<string, any>): true;
+/** Full and incremental backups in the MemoryClient backup layout, through a driver, with retention and restore. */
+export declare class BackupPlugin extends Plugin {
+  constructor(options?: BackupPluginOptions);
+  driver: BaseBackupDriver;
+  activeBackups: Set<string>;
+  backup(type?: 'full' | 'incremental' | string, options?: { resources?: string[] }): Promise<BackupResult>;
+  restore(backupId: string, options?: { overwrite?: boolean; resources?: string[] }): Promise<RestoreResult>;
+  listBackups(options?: { limit?: number; type?: string; status?: string }): Promise<BackupRecord[]>;
+  getBackupStatus(backupId: string): Promise<BackupRecord | null>;
+}
+
 export declare class S3db extends Database {}
 export default S3db;
 
@@ -770,6 +831,11 @@ export declare class ResourceError extends S3dbError {}
 export declare class PartitionError extends S3dbError {}
 export declare class PluginError extends S3dbError {}
 export declare class PluginStorageError extends S3dbError {}
+export declare class BackupError extends S3dbError {
+  driver: string;
+  operation: string;
+  backupId?: string;
+}
 export declare class PartitionDriverError extends S3dbError {}
 export declare class BehaviorError extends S3dbError {}
 export declare class StreamError extends S3dbError {}

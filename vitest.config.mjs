@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+// `npm test` points the loader at the debug build with a path relative to the repository; the
+// processes the tests spawn inherit it, so it must not depend on their working directory.
+if (process.env.S3DB_NATIVE_ADDON) process.env.S3DB_NATIVE_ADDON = resolve(process.env.S3DB_NATIVE_ADDON);
 
 // The same JS API suite runs once per storage target, selected with S3DB_TEST_TARGETS
 // (comma-separated; default `memory,moto`, plus `garage` when S3DB_TEST_GARAGE is set):

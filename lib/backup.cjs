@@ -1,6 +1,7 @@
 'use strict';
 // Backups in the BackupPlugin layout: `s3db.json` (schemas and stats) plus one JSON Lines file
-// per resource, `<name>.jsonl` or gzip-compressed `<name>.jsonl.gz` (the default, as in s3db.js).
+// per resource, `<name>.jsonl`, gzip-compressed `<name>.jsonl.gz` (the default, as in s3db.js),
+// or `<name>.jsonl.br` / `<name>.jsonl.zz` for brotli and deflate.
 // Catalogued resources go through the engine as records; `resource=<name>/…` objects that no
 // catalogue entry describes are kept as s3db.js's MemoryClient keeps them (raw): each object's
 // metadata and JSON body as one line, restored object for object.
@@ -67,12 +68,37 @@ async function rawLine(client, key) {
   return JSON.stringify(line);
 }
 
-function writeLines(outputDir, name, text, compress) {
-  const content = text ? `${text}\n` : '';
-  const file = path.join(outputDir, `${name}.jsonl${compress ? '.gz' : ''}`);
-  const bytes = compress ? zlib.gzipSync(content) : Buffer.from(content);
+const CODECS = {
+  none: { suffix: '', pack: (bytes) => bytes, unpack: (bytes) => bytes },
+  gzip: { suffix: '.gz', pack: zlib.gzipSync, unpack: zlib.gunzipSync },
+  brotli: { suffix: '.br', pack: zlib.brotliCompressSync, unpack: zlib.brotliDecompressSync },
+  deflate: { suffix: '.zz', pack: zlib.deflateSync, unpack: zlib.inflateSync },
+};
+
+/** `compress` as the API takes it (true = gzip, false = none, or a codec name). */
+function codecName(compress) {
+  if (compress === undefined) return 'gzip';
+  if (typeof compress !== 'string') return compress ? 'gzip' : 'none';
+  if (!CODECS[compress]) throw new S3dbError({ message: `Invalid compression type '${compress}' (one of ${Object.keys(CODECS).join(', ')})` });
+  return compress;
+}
+
+function writeLines(outputDir, name, text, codec) {
+  const content = Buffer.from(text ? `${text}\n` : '');
+  const file = path.join(outputDir, `${name}.jsonl${CODECS[codec].suffix}`);
+  const bytes = CODECS[codec].pack(content);
   fs.writeFileSync(file, bytes);
   return { file, recordCount: text ? text.split('\n').length : 0, fileSize: bytes.length };
+}
+
+/** Keeps the lines of records written at or after `since` (ms), by `updatedAt`, else `createdAt`. */
+function changedSince(text, since) {
+  if (!since || !text) return text;
+  return text.split('\n').filter((line) => {
+    const { updatedAt, createdAt } = JSON.parse(line);
+    const stamp = Date.parse(updatedAt || createdAt);
+    return Number.isNaN(stamp) || stamp >= since;
+  }).join('\n');
 }
 
 /**
@@ -80,7 +106,8 @@ function writeLines(outputDir, name, text, compress) {
  * `s3db.json`, plus s3db.js's summary: `manifest` (its path), `files` (by resource), `stats`,
  * `resourceCount`.
  */
-async function exportBackup(client, outputDir, { compress = true, database, resources, onProgress } = {}) {
+async function exportBackup(client, outputDir, { compress = true, database, resources, since, onProgress } = {}) {
+  const codec = codecName(compress);
   const catalogued = await cataloguedResources(client, database);
   fs.mkdirSync(outputDir, { recursive: true });
   const manifest = {
@@ -88,7 +115,8 @@ async function exportBackup(client, outputDir, { compress = true, database, reso
     timestamp: new Date().toISOString(),
     bucket: client.bucket,
     keyPrefix: client.keyPrefix || '',
-    compressed: Boolean(compress),
+    compressed: codec !== 'none',
+    compression: codec,
     resources: {},
     totalRecords: 0,
     totalSize: 0,
@@ -103,14 +131,14 @@ async function exportBackup(client, outputDir, { compress = true, database, reso
   };
   for (const name of chosen(Object.keys(catalogued), resources)) {
     const resource = catalogued[name];
-    const text = await call(() => resource._native.exportJsonl());
+    const text = changedSince(await call(() => resource._native.exportJsonl()), since);
     const schema = { attributes: resource.attributes, partitions: resource.config.partitions, behavior: resource.behavior, timestamps: resource.config.timestamps };
-    record(name, { schema }, writeLines(outputDir, name, text, compress));
+    record(name, { schema }, writeLines(outputDir, name, text, codec));
   }
   for (const [name, keys] of await rawResourceKeys(client, new Set(Object.keys(catalogued)), resources)) {
     const lines = [];
     for (const key of keys) lines.push(await rawLine(client, key));
-    record(name, { raw: true }, writeLines(outputDir, name, lines.join('\n'), compress));
+    record(name, { raw: true }, writeLines(outputDir, name, lines.join('\n'), codec));
   }
   fs.writeFileSync(path.join(outputDir, 's3db.json'), JSON.stringify(manifest, null, 2));
   return {
@@ -127,14 +155,25 @@ async function importDocuments(resource, documents) {
   return JSON.parse(await call(() => resource._native.importRecords(JSON.stringify(documents))));
 }
 
-function readLines(file) {
-  const bytes = fs.readFileSync(file);
-  const text = file.endsWith('.gz') ? zlib.gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+/** The resource's lines file in `backupDir`, whichever codec wrote it. */
+function linesFile(backupDir, name) {
+  for (const codec of Object.values(CODECS)) {
+    const file = path.join(backupDir, `${name}.jsonl${codec.suffix}`);
+    if (fs.existsSync(file)) return { file, codec };
+  }
+  return null;
+}
+
+function readLines({ file, codec }) {
+  const text = codec.unpack(fs.readFileSync(file)).toString('utf8');
   return text.split('\n').filter((line) => line.trim() !== '');
 }
 
-/** Loads a backup into `client`; resolves to `{resourcesImported, recordsImported, errors}`. */
-async function importBackup(client, backupDir, { clear = false, database, resources, onProgress } = {}) {
+/**
+ * Loads a backup into `client`; resolves to `{resourcesImported, recordsImported, errors}`. With
+ * `overwrite: false`, records whose ids exist are left as they are.
+ */
+async function importBackup(client, backupDir, { clear = false, database, resources, overwrite = true, onProgress } = {}) {
   const manifestPath = path.join(backupDir, 's3db.json');
   if (!fs.existsSync(manifestPath)) {
     throw new S3dbError({ message: `Not a backup directory (no s3db.json): ${backupDir}` });
@@ -154,7 +193,7 @@ async function importBackup(client, backupDir, { clear = false, database, resour
   const stats = { resourcesImported: 0, recordsImported: 0, errors: [] };
   for (const name of chosen(Object.keys(manifest.resources || {}), resources)) {
     const { schema } = manifest.resources[name];
-    const file = [`${name}.jsonl.gz`, `${name}.jsonl`].map((f) => path.join(backupDir, f)).find((f) => fs.existsSync(f));
+    const file = linesFile(backupDir, name);
     if (!file) {
       stats.errors.push({ resource: name, error: `missing ${name}.jsonl(.gz)` });
       continue;
@@ -167,12 +206,14 @@ async function importBackup(client, backupDir, { clear = false, database, resour
     }
     const target = await openDatabase();
     const resource = target.resources[name] || await target.createResource({ name, ...schema });
+    const existing = overwrite ? null : new Set(await resource.listIds());
     for (let start = 0; start < lines.length; start += IMPORT_BATCH) {
       const batch = lines.slice(start, start + IMPORT_BATCH);
       const documents = [];
       batch.forEach((line, offset) => {
         try {
-          documents.push(JSON.parse(line));
+          const document = JSON.parse(line);
+          if (!existing || !existing.has(document.id)) documents.push(document);
         } catch (error) {
           stats.errors.push({ resource: name, line: start + offset + 1, error: `invalid JSON: ${error.message}` });
         }
@@ -201,4 +242,4 @@ async function importRawLines(client, name, lines, stats) {
   }
 }
 
-module.exports = { exportBackup, importBackup, importDocuments };
+module.exports = { exportBackup, importBackup, importDocuments, codecName };

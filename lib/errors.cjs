@@ -104,6 +104,9 @@ const PartitionError = describedError('PartitionError', ({ resourceName, partiti
 const PluginError = describedError('PluginError',
   ({ pluginName, operation }) => `Plugin ${pluginName} failed during '${operation}': check that it is configured and that the database is connected.`,
   { pluginName: 'Unknown', operation: 'unknown' });
+const BackupError = describedError('BackupError',
+  ({ driver, operation }) => `Backup driver '${driver}' failed during '${operation}': check its configuration and that the destination is writable.`,
+  { driver: 'unknown', operation: 'unknown' });
 const PluginStorageError = describedError('PluginStorageError',
   ({ pluginSlug, key, operation }) => `Plugin storage of '${pluginSlug}' failed during '${operation}' on key '${key}'.`,
   { pluginSlug: 'unknown', key: '', operation: 'unknown' });
@@ -196,7 +199,7 @@ const ErrorMap = { NotFound, NoSuchKey, UnknownError, NoSuchBucket, MissingMetad
 const CLASSES = {
   BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,
   EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,
-  PluginStorageError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
+  PluginStorageError, BackupError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
   AnalyticsNotEnabledError, ConnectionStringError, UnknownError, ResourceNotFound, NoSuchBucket,
   NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem,
 };

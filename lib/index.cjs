@@ -17,6 +17,7 @@ const { CostsPlugin } = require('./plugins/costs.cjs');
 const { AuditPlugin } = require('./plugins/audit.cjs');
 const { MetricsPlugin } = require('./plugins/metrics.cjs');
 const { TTLPlugin } = require('./plugins/ttl.cjs');
+const backup = require('./plugins/backup/index.cjs');
 const { PluginStorage } = require('./plugins/storage.cjs');
 
 const helpers = require('./helpers.cjs');
@@ -59,6 +60,14 @@ module.exports = {
   AuditPlugin,
   MetricsPlugin,
   TTLPlugin,
+  BackupPlugin: backup.BackupPlugin,
+  BaseBackupDriver: backup.BaseBackupDriver,
+  FilesystemBackupDriver: backup.FilesystemBackupDriver,
+  S3BackupDriver: backup.S3BackupDriver,
+  MultiBackupDriver: backup.MultiBackupDriver,
+  BACKUP_DRIVERS: backup.BACKUP_DRIVERS,
+  createBackupDriver: backup.createBackupDriver,
+  validateBackupConfig: backup.validateBackupConfig,
   PluginStorage,
   Cache,
   MemoryCache,

@@ -10,10 +10,12 @@ export const {
   getSizeBreakdown, calculateSystemOverhead, calculateEffectiveLimit, tryFn, tryFnSync,
   MemoryStorage, generateTypes, printTypes, Factory, Seeder, ResourceReader, ResourceWriter, ResourceIdsReader,
   ResourceIdsPageReader, streamToString, Plugin, PluginObject, CachePlugin, CostsPlugin, AuditPlugin, MetricsPlugin, TTLPlugin, PluginStorage, Cache, MemoryCache,
+  BackupPlugin, BaseBackupDriver, FilesystemBackupDriver, S3BackupDriver, MultiBackupDriver, BACKUP_DRIVERS,
+  createBackupDriver, validateBackupConfig,
   S3Cache, ErrorMap, fromNative, mapAwsError,
   BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,
   EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,
-  PluginStorageError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
+  PluginStorageError, BackupError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
   AnalyticsNotEnabledError, ConnectionStringError, UnknownError, ResourceNotFound, NoSuchBucket,
   NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem,
 } = cjs;

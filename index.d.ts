@@ -641,6 +641,73 @@ export declare class BackupPlugin extends Plugin {
   getBackupStatus(backupId: string): Promise<BackupRecord | null>;
 }
 
+export type ReplicatorDriverName = 's3db' | 'sqs' | 'webhook' | 'postgres' | 'mysql' | 'mariadb' | 'planetscale' | 'turso' | 'bigquery' | 'dynamodb' | 'mongodb';
+export interface ReplicatorConfig {
+  driver: ReplicatorDriverName;
+  /** Which resources, and where each goes: names, `{source: destination}`, or per-resource objects (`{table, actions, transform}`…). */
+  resources: string[] | Record<string, any>;
+  config?: Record<string, any>;
+  /** s3db: the target Database; sqs: an SQSClient. */
+  client?: any;
+  id?: string;
+  [option: string]: any;
+}
+export interface ReplicatorPluginOptions {
+  replicators: ReplicatorConfig[];
+  persistReplicatorLog?: boolean;
+  replicatorLogResource?: string;
+  logErrors?: boolean;
+  enabled?: boolean;
+  batchSize?: number;
+  maxRetries?: number;
+  /** First backoff delay in ms (doubles on each retry); default 500. */
+  retryDelay?: number;
+  timeout?: number;
+  verbose?: boolean;
+}
+export declare class BaseReplicator extends EventEmitter {
+  constructor(config?: Record<string, any>, resources?: any, client?: any);
+  config: Record<string, any>;
+  name: string;
+  enabled: boolean;
+  id?: string;
+  driver?: string;
+  database?: Database;
+  initialize(database: Database): Promise<void>;
+  replicate(resourceName: string, operation: 'insert' | 'update' | 'delete', data: Record<string, any>, id: string, beforeData?: Record<string, any> | null): Promise<any>;
+  replicateBatch(resourceName: string, records: Array<{ id: string; operation: 'insert' | 'update' | 'delete'; data: Record<string, any>; beforeData?: Record<string, any> }>): Promise<any>;
+  testConnection(): Promise<boolean>;
+  getStatus(): Promise<Record<string, any>> | Record<string, any>;
+  validateConfig(): { isValid: boolean; errors: string[] };
+  shouldReplicateResource(resourceName: string, operation?: string): boolean;
+  cleanup(): Promise<void>;
+  stop(): Promise<void>;
+}
+export declare class S3dbReplicator extends BaseReplicator {}
+export declare class SqsReplicator extends BaseReplicator {}
+export declare class WebhookReplicator extends BaseReplicator {}
+export declare class PostgresReplicator extends BaseReplicator {}
+export declare class MySQLReplicator extends BaseReplicator {}
+export declare class PlanetScaleReplicator extends BaseReplicator {}
+export declare class TursoReplicator extends BaseReplicator {}
+export declare class BigqueryReplicator extends BaseReplicator {}
+export declare class DynamoDBReplicator extends BaseReplicator {}
+export declare class MongoDBReplicator extends BaseReplicator {}
+export declare const REPLICATOR_DRIVERS: Record<ReplicatorDriverName, typeof BaseReplicator>;
+export declare function createReplicator(driver: ReplicatorDriverName, config?: Record<string, any>, resources?: any, client?: any): BaseReplicator;
+export declare function validateReplicatorConfig(driver: ReplicatorDriverName, config?: Record<string, any>, resources?: any, client?: any): { isValid: boolean; errors: string[] };
+/** Hands every insert, update and delete to replicators (another s3db, webhooks, queues, SQL and document databases). */
+export declare class ReplicatorPlugin extends Plugin {
+  constructor(options: ReplicatorPluginOptions);
+  replicators: BaseReplicator[];
+  stats: { totalReplications: number; totalErrors: number; lastSync: string | null };
+  replicatorLog: Resource | null;
+  syncAllData(replicatorId: string): Promise<void>;
+  retryFailedReplicators(): Promise<{ retried: number }>;
+  getReplicatorStats(): Promise<{ replicators: Array<{ id: string; driver: string; config: any; status: any }>; stats: ReplicatorPlugin['stats']; lastSync: string | null }>;
+  getReplicatorLogs(options?: { resourceName?: string; operation?: string; status?: string; limit?: number; offset?: number }): Promise<any[]>;
+}
+
 export declare class S3db extends Database {}
 export default S3db;
 
@@ -831,6 +898,11 @@ export declare class ResourceError extends S3dbError {}
 export declare class PartitionError extends S3dbError {}
 export declare class PluginError extends S3dbError {}
 export declare class PluginStorageError extends S3dbError {}
+export declare class ReplicationError extends S3dbError {
+  replicatorClass: string;
+  operation: string;
+  resourceName?: string;
+}
 export declare class BackupError extends S3dbError {
   driver: string;
   operation: string;

@@ -18,6 +18,7 @@ const { AuditPlugin } = require('./plugins/audit.cjs');
 const { MetricsPlugin } = require('./plugins/metrics.cjs');
 const { TTLPlugin } = require('./plugins/ttl.cjs');
 const backup = require('./plugins/backup/index.cjs');
+const replicator = require('./plugins/replicator/index.cjs');
 const { PluginStorage } = require('./plugins/storage.cjs');
 
 const helpers = require('./helpers.cjs');
@@ -68,6 +69,21 @@ module.exports = {
   BACKUP_DRIVERS: backup.BACKUP_DRIVERS,
   createBackupDriver: backup.createBackupDriver,
   validateBackupConfig: backup.validateBackupConfig,
+  ReplicatorPlugin: replicator.ReplicatorPlugin,
+  REPLICATOR_DRIVERS: replicator.REPLICATOR_DRIVERS,
+  createReplicator: replicator.createReplicator,
+  validateReplicatorConfig: replicator.validateReplicatorConfig,
+  BaseReplicator: replicator.BaseReplicator,
+  S3dbReplicator: replicator.S3dbReplicator,
+  SqsReplicator: replicator.SqsReplicator,
+  BigqueryReplicator: replicator.BigqueryReplicator,
+  PostgresReplicator: replicator.PostgresReplicator,
+  MySQLReplicator: replicator.MySQLReplicator,
+  PlanetScaleReplicator: replicator.PlanetScaleReplicator,
+  TursoReplicator: replicator.TursoReplicator,
+  DynamoDBReplicator: replicator.DynamoDBReplicator,
+  MongoDBReplicator: replicator.MongoDBReplicator,
+  WebhookReplicator: replicator.WebhookReplicator,
   PluginStorage,
   Cache,
   MemoryCache,

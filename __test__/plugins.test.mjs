@@ -4,10 +4,13 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
-  S3db, Plugin, PluginObject, AuditPlugin, MetricsPlugin, TTLPlugin, CachePlugin, CostsPlugin, MemoryCache, S3Cache, DatabaseError, MetadataLimitError, BehaviorError,
+  S3db, Plugin, PluginObject, AuditPlugin, MetricsPlugin, TTLPlugin, CachePlugin, CostsPlugin, MemoryCache, S3Cache, PartitionAwareFilesystemCache, DatabaseError, MetadataLimitError, BehaviorError,
 } from '../lib/index.mjs';
-import { TARGET, uniqueUrl, storedKeys, caught, sleep } from './helpers.mjs';
+import { TARGET, uniqueUrl, storedKeys, caught, caughtSync, sleep } from './helpers.mjs';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -222,7 +225,7 @@ describe('PluginStorage', () => {
 
 describe('CachePlugin', () => {
   async function cached(options = {}, config = {}) {
-    const db = new S3db({ connectionString: uniqueUrl('cache'), plugins: [new CachePlugin(options)] });
+    const db = new S3db({ connectionString: uniqueUrl('cache'), plugins: [new CachePlugin({ driver: 'memory', ...options })] });
     await db.connect();
     const items = await db.createResource({
       name: 'items',
@@ -294,20 +297,34 @@ describe('CachePlugin', () => {
     });
   }
 
-  it('keys are partition-aware, and one partition can be cleared alone', async () => {
-    const { db, items, plugin } = await cached();
-    const key = await items.cacheKeyFor({ action: 'list', partition: 'byRegion', partitionValues: { region: 'EU' } });
-    expect(key).toMatch(/^resource=items\/action=list\/partition=byRegion\/region=EU\/[0-9a-f]{16}\.json$/);
-    await items.list({ partition: 'byRegion', partitionValues: { region: 'EU' } });
+  it('keys follow s3db.js, and the partition-aware filesystem driver clears one partition alone', async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 's3db-cache-'));
+    const { db, items, plugin } = await cached({ driver: 'filesystem', config: { directory } });
+    expect(plugin.driver).toBeInstanceOf(PartitionAwareFilesystemCache);
+    expect(await items.cacheKeyFor({ action: 'list', partition: 'byRegion', partitionValues: { region: 'EU' } }))
+      .toBe('resource=items/action=list/partition:byRegion/region:EU.json.gz');
+    expect(await items.cacheKeyFor({ action: 'list', params: { limit: 5 } })).toMatch(/^resource=items\/action=list\/[0-9a-f]{16}\.json\.gz$/);
+    const eu = await items.list({ partition: 'byRegion', partitionValues: { region: 'EU' } });
     await items.list({ partition: 'byRegion', partitionValues: { region: 'US' } });
     await items.list();
-    expect(await plugin.driver.keys()).toContain(key);
+    const before = requests(db);
+    expect(await items.list({ partition: 'byRegion', partitionValues: { region: 'EU' } })).toEqual(eu);
+    expect(delta(before, requests(db))).toEqual({});
+    expect(fs.existsSync(path.join(directory, 'resource=items', 'partition=byRegion', 'region=EU'))).toBe(true);
+    expect((await items.getPartitionCacheStats('byRegion')).totalFiles).toBe(2);
     await items.clearPartitionCache('byRegion', { region: 'EU' });
-    const left = await plugin.driver.keys();
-    expect(left).not.toContain(key);
-    expect(left.filter((k) => k.includes('region=US'))).toHaveLength(1);
-    expect(left.filter((k) => !k.includes('partition='))).toHaveLength(1);
-    expect(await items.getPartitionCacheStats('byRegion')).toEqual({ resource: 'items', partition: 'byRegion', keys: 1 });
+    expect((await items.getPartitionCacheStats('byRegion')).totalFiles).toBe(1);
+    expect(await plugin.driver.keys()).toHaveLength(2);
+    await items.list({ partition: 'byRegion', partitionValues: { region: 'EU' } });
+    expect(delta(before, requests(db)).ListObjectsV2Command).toBe(1);
+    await db.disconnect();
+    fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('list options besides the partition are part of the key (s3db.js shared one entry)', async () => {
+    const { db, items } = await cached();
+    expect(await items.list({ limit: 1 })).toHaveLength(1);
+    expect(await items.list()).toHaveLength(2);
     await db.disconnect();
   });
 
@@ -326,14 +343,22 @@ describe('CachePlugin', () => {
     await db.disconnect();
   });
 
-  it('the memory driver keeps at most maxSize entries (least recently used go first)', async () => {
+  it('the memory driver keeps at most maxSize entries and maxMemoryBytes of JSON (oldest written go first)', async () => {
     const cache = new MemoryCache({ maxSize: 2, ttl: 0 });
     await cache.set('a', 1);
     await cache.set('b', 2);
     await cache.get('a');
     await cache.set('c', 3);
-    expect(await cache.keys()).toEqual(['a', 'c']);
+    expect(await cache.keys()).toEqual(['b', 'c']);
     expect(await cache.size()).toBe(2);
+    const bounded = new MemoryCache({ maxMemoryBytes: 100, ttl: 0 });
+    await bounded.set('x', 'x'.repeat(40));
+    await bounded.set('y', 'y'.repeat(40));
+    await bounded.set('z', 'z'.repeat(40));
+    expect(await bounded.keys()).toEqual(['y', 'z']);
+    await bounded.set('huge', 'h'.repeat(500));
+    expect(bounded.getMemoryStats()).toMatchObject({ currentMemoryBytes: 84, evictedDueToMemory: 2, totalItems: 2 });
+    expect(caughtSync(() => new MemoryCache({ maxMemoryBytes: 10, maxMemoryPercent: 0.1 })).message).toMatch(/Cannot use both/);
   });
 
   it('the s3 driver keeps entries in the database bucket under plugin=cache/…', async () => {
@@ -341,7 +366,7 @@ describe('CachePlugin', () => {
     expect(plugin.driver).toBeInstanceOf(S3Cache);
     const first = await items.list();
     expect((await storedKeys(db)).filter((k) => k.includes('plugin=cache/'))).toEqual([
-      expect.stringMatching(/^plugin=cache\/resource=items\/action=list\/[0-9a-f]{16}\.json$/),
+      'plugin=cache/cache/resource=items/action=list.json.gz',
     ]);
     const before = requests(db);
     expect(await items.list()).toEqual(first);

@@ -110,6 +110,9 @@ const BackupError = describedError('BackupError',
 const ReplicationError = describedError('ReplicationError',
   ({ replicatorClass, operation, resourceName }) => `Replicator ${replicatorClass} failed during '${operation}'${resourceName ? ` for resource '${resourceName}'` : ''}: check its configuration and that the target is reachable.`,
   { replicatorClass: 'unknown', operation: 'unknown' });
+const CacheError = describedError('CacheError',
+  ({ driver, operation }) => `Cache driver '${driver}' failed during '${operation}'.`,
+  { driver: 'unknown', operation: 'unknown' });
 const PluginStorageError = describedError('PluginStorageError',
   ({ pluginSlug, key, operation }) => `Plugin storage of '${pluginSlug}' failed during '${operation}' on key '${key}'.`,
   { pluginSlug: 'unknown', key: '', operation: 'unknown' });
@@ -202,7 +205,7 @@ const ErrorMap = { NotFound, NoSuchKey, UnknownError, NoSuchBucket, MissingMetad
 const CLASSES = {
   BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,
   EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,
-  PluginStorageError, BackupError, ReplicationError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
+  PluginStorageError, BackupError, ReplicationError, CacheError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
   AnalyticsNotEnabledError, ConnectionStringError, UnknownError, ResourceNotFound, NoSuchBucket,
   NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem,
 };

@@ -12,7 +12,7 @@ const { ConnectionString, S3_DEFAULT_REGION, S3_DEFAULT_ENDPOINT } = require('./
 const errors = require('./errors.cjs');
 const streams = require('./streams.cjs');
 const { Plugin, PluginObject } = require('./plugins/plugin.cjs');
-const { CachePlugin, Cache, MemoryCache, S3Cache } = require('./plugins/cache.cjs');
+const { CachePlugin, Cache, MemoryCache, S3Cache, FilesystemCache, PartitionAwareFilesystemCache } = require('./plugins/cache/index.cjs');
 const { CostsPlugin } = require('./plugins/costs.cjs');
 const { AuditPlugin } = require('./plugins/audit.cjs');
 const { MetricsPlugin } = require('./plugins/metrics.cjs');
@@ -88,6 +88,8 @@ module.exports = {
   Cache,
   MemoryCache,
   S3Cache,
+  FilesystemCache,
+  PartitionAwareFilesystemCache,
   ...errors,
   default: S3db,
 };

@@ -13,10 +13,10 @@ export const {
   BackupPlugin, BaseBackupDriver, FilesystemBackupDriver, S3BackupDriver, MultiBackupDriver, BACKUP_DRIVERS,
   createBackupDriver, validateBackupConfig, ReplicatorPlugin, REPLICATOR_DRIVERS, createReplicator, validateReplicatorConfig, BaseReplicator, S3dbReplicator,
   SqsReplicator, BigqueryReplicator, PostgresReplicator, MySQLReplicator, PlanetScaleReplicator, TursoReplicator, DynamoDBReplicator, MongoDBReplicator, WebhookReplicator,
-  S3Cache, ErrorMap, fromNative, mapAwsError,
+  S3Cache, FilesystemCache, PartitionAwareFilesystemCache, ErrorMap, fromNative, mapAwsError,
   BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,
   EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,
-  PluginStorageError, BackupError, ReplicationError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
+  PluginStorageError, BackupError, ReplicationError, CacheError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
   AnalyticsNotEnabledError, ConnectionStringError, UnknownError, ResourceNotFound, NoSuchBucket,
   NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem,
 } = cjs;

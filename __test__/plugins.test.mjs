@@ -635,3 +635,32 @@ describe('TTLPlugin', () => {
     await db.disconnect();
   });
 });
+
+describe('plugin attributes through the Schema and CostsPlugin transfer pricing', () => {
+  it('schema.mapper writes a plugin attribute under its stable plugin key; another plugin cannot remove it', async () => {
+    const db = new S3db({ connectionString: uniqueUrl('pluginattr') });
+    await db.connect();
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string', age: 'number' } });
+    users.addPluginAttribute('_tracking', 'boolean|optional', 'TestPlugin');
+    const mapped = await users.schema.mapper({ id: 'u1', name: 'Ana', age: 30, _tracking: true });
+    expect(mapped).toMatchObject({ 0: 'Ana', p2bc: '1' });
+    expect(mapped._tracking).toBeUndefined();
+    expect((await users.schema.unmapper(mapped))._tracking).toBe(true);
+    expect(caughtSync(() => users.removePluginAttribute('_tracking', 'OtherPlugin')).message).toBe("Attribute '_tracking' belongs to plugin 'TestPlugin', not 'OtherPlugin'");
+    expect(users.removePluginAttribute('_tracking', 'TestPlugin')).toBe(true);
+    await db.disconnect();
+  });
+
+  it('CostsPlugin prices stored and transferred bytes by S3 tiers, with the free tier when asked', () => {
+    const GB = 1024 ** 3;
+    const plain = new CostsPlugin();
+    plain.trackStorage(GB);
+    plain.trackDataTransferOut(GB);
+    expect(plain.costs.storage.subtotal).toBeCloseTo(0.023, 10);
+    expect(plain.costs.dataTransfer.subtotal).toBeCloseTo(0.09, 10);
+    expect(plain.costs.total).toBeCloseTo(0.113, 10);
+    const free = new CostsPlugin({ considerFreeTier: true });
+    free.trackDataTransferOut(150 * GB);
+    expect(free.costs.dataTransfer).toMatchObject({ freeTierUsed: 100, subtotal: 4.5 });
+  });
+});

@@ -4,7 +4,7 @@
 // lib/events.cjs, lib/middleware.cjs, lib/streams.cjs).
 
 const { call, callSync, toJson } = require('./native.cjs');
-const { ValidationError, ResourceError, NoSuchKey, PartitionError, InvalidResourceItem, fromPayload } = require('./errors.cjs');
+const { ValidationError, ResourceError, NoSuchKey, PartitionError, InvalidResourceItem, PluginError, fromPayload } = require('./errors.cjs');
 const { emptyHookTable, addResourceHook, runHooks } = require('./hooks.cjs');
 const { AsyncEventEmitter, isObserved, emitOperation, emitIfObserved } = require('./events.cjs');
 const { MIDDLEWARE_METHODS, useMiddleware, isWrapped } = require('./middleware.cjs');
@@ -98,6 +98,7 @@ class Resource extends AsyncEventEmitter {
       version: description.version,
       map: description.map,
       pluginMap: description.pluginMap,
+      pluginAttributes: Object.fromEntries(Object.entries(this._pluginAttributes || {}).map(([attribute, { definition }]) => [attribute, definition])),
       options: { autoDecrypt: description.autoDecrypt, allNestedObjectsOptional: description.allNestedObjectsOptional },
     });
     this.config = {
@@ -236,18 +237,22 @@ class Resource extends AsyncEventEmitter {
    */
   addPluginAttribute(name, definition, pluginName) {
     const description = JSON.parse(callSync(() => this._native.addPluginAttribute(String(name), toJson(definition, 'definition'), String(pluginName ?? ''))));
-    this._applyDescription(description);
     this._pluginAttributes = { ...this._pluginAttributes, [name]: { plugin: pluginName, definition } };
+    this._applyDescription(description);
     emitIfObserved(this.database, 'plugin-attribute-added', { resource: this.name, attribute: name, plugin: pluginName, definition });
   }
 
   /** Removes a plugin attribute (only `pluginName`'s, when given); false when there was none. */
   removePluginAttribute(name, pluginName = null) {
+    const owner = this._pluginAttributes && this._pluginAttributes[name] && this._pluginAttributes[name].plugin;
+    if (pluginName && owner && owner !== pluginName) {
+      throw new PluginError({ message: `Attribute '${name}' belongs to plugin '${owner}', not '${pluginName}'`, pluginName, resourceName: this.name, attribute: name });
+    }
     const { removed, description } = JSON.parse(callSync(() => this._native.removePluginAttribute(String(name), pluginName ?? undefined)));
     if (!removed) return false;
-    this._applyDescription(description);
     const { [name]: gone, ...rest } = this._pluginAttributes || {};
     this._pluginAttributes = rest;
+    this._applyDescription(description);
     emitIfObserved(this.database, 'plugin-attribute-removed', { resource: this.name, attribute: name, plugin: gone && gone.plugin });
     return true;
   }

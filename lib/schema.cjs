@@ -67,7 +67,7 @@ function overwrite(target, source) {
 }
 
 class Schema {
-  constructor({ map, pluginMap, name, attributes, passphrase, version = 1, options = {}, _pluginAttributeMetadata, _pluginAttributes } = {}) {
+  constructor({ map, pluginMap, name, attributes, pluginAttributes, passphrase, version = 1, options = {}, _pluginAttributeMetadata, _pluginAttributes } = {}) {
     this.name = name;
     this.version = version;
     this.attributes = attributes || {};
@@ -78,7 +78,8 @@ class Schema {
     this._pluginAttributes = _pluginAttributes || {};
     try {
       this._native = new native.NativeSchema(toJson({
-        attributes: engineAttributes(this.attributes),
+        // Plugin attributes come after the user's, so the user's short keys stay as they are.
+        attributes: engineAttributes({ ...this.attributes, ...(pluginAttributes || {}) }),
         passphrase: String(this.passphrase),
         version: String(version),
         allNestedObjectsOptional: this.options.allNestedObjectsOptional ?? true,
@@ -93,6 +94,7 @@ class Schema {
     this.reversedMap = invert(this.map);
     this.pluginMap = pluginMap && Object.keys(pluginMap).length ? pluginMap : {};
     this.reversedPluginMap = invert(this.pluginMap);
+    this._storedMap = { ...this.map, ...this.pluginMap };
     if (this.options.generateAutoHooks) this.generateAutoHooks();
   }
 
@@ -151,13 +153,13 @@ class Schema {
   /** The stored metadata form: short keys, header texts, `_v`. */
   async mapper(item) {
     const mapped = await parse(call(() => this._native.mapper(toJson(item, 'document'))));
-    return this._renameKeys(mapped, this._engineMap, this.map);
+    return this._renameKeys(mapped, this._engineMap, this._storedMap);
   }
 
   /** The document back from its metadata form; `$`-prefixed fields pass through. */
   async unmapper(mapped, mapOverride) {
     const source = mapped || {};
-    const engineForm = this._renameKeys(source, mapOverride || this.map, this._engineMap);
+    const engineForm = this._renameKeys(source, mapOverride || this._storedMap, this._engineMap);
     const document = await parse(call(() => this._native.unmapper(toJson(engineForm, 'mapped object'))));
     for (const [key, value] of Object.entries(source)) if (key.startsWith('$')) document[key] = value;
     return document;

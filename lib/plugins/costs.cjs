@@ -1,7 +1,9 @@
 'use strict';
 // CostsPlugin: S3 requests by command and their estimated price. The counts come from the
 // client's own request counters (`client.getRequestCounts()`), so they are the requests actually
-// sent, including bulk and streaming paths that never cross into JavaScript per request.
+// sent, including bulk and streaming paths that never cross into JavaScript per request. Storage
+// and data transfer are priced by S3's tiers from the bytes given to `trackStorage`,
+// `trackDataTransferIn` and `trackDataTransferOut` (the engine does not count bytes yet).
 
 const { Plugin } = require('./plugin.cjs');
 
@@ -21,6 +23,22 @@ const TRANSFER_TIERS = [
 ];
 
 const zeroCounts = (keys) => Object.fromEntries(keys.map((key) => [key, 0]));
+const GB = 1024 ** 3;
+
+/** The price of `gb` across `tiers` (`limit` in GB, cumulative), and the tier it ends in. */
+function tieredCost(gb, tiers) {
+  let cost = 0;
+  let remaining = gb;
+  let tier = 0;
+  for (let i = 0; i < tiers.length && remaining > 0; i += 1) {
+    const capacity = tiers[i].limit - (i > 0 ? tiers[i - 1].limit : 0);
+    const inTier = Math.min(remaining, capacity);
+    cost += inTier * tiers[i].pricePerGB;
+    remaining -= inTier;
+    tier = i;
+  }
+  return { cost, tier };
+}
 
 class CostsPlugin extends Plugin {
   constructor(options = {}) {
@@ -31,9 +49,15 @@ class CostsPlugin extends Plugin {
     this.client = null;
     this._baseline = {};
     this._observedCounts = null;
+    this._storage = { totalBytes: 0, totalGB: 0, tiers: STORAGE_TIERS.map((t) => ({ ...t })), currentTier: 0, subtotal: 0 };
+    this._transfer = {
+      inBytes: 0, inGB: 0, inCost: 0, outBytes: 0, outGB: 0,
+      tiers: TRANSFER_TIERS.map((t) => ({ ...t })), freeTierGB: 100, freeTierUsed: 0, currentTier: 0, subtotal: 0,
+    };
   }
 
   async onInstall() {
+    if (!this.database || !this.database.client) return;
     this.client = this.database.client;
     if (typeof this.client.getRequestCounts === 'function') {
       this._baseline = this.client.getRequestCounts();
@@ -86,16 +110,56 @@ class CostsPlugin extends Plugin {
       total += count;
       subtotal += count * REQUEST_PRICES[method];
     }
+    const storage = { ...this._storage, tiers: this._storage.tiers.map((t) => ({ ...t })) };
+    const dataTransfer = { ...this._transfer, tiers: this._transfer.tiers.map((t) => ({ ...t })) };
     return {
-      total: subtotal,
+      total: subtotal + storage.subtotal + dataTransfer.subtotal,
       requests: { prices: { ...REQUEST_PRICES }, total, counts, totalEvents: total, events, subtotal },
-      // Object sizes are not counted by this build's clients; the fields keep s3db.js's shape.
-      storage: { totalBytes: 0, totalGB: 0, tiers: STORAGE_TIERS.map((t) => ({ ...t })), currentTier: 0, subtotal: 0 },
-      dataTransfer: {
-        inBytes: 0, inGB: 0, inCost: 0, outBytes: 0, outGB: 0,
-        tiers: TRANSFER_TIERS.map((t) => ({ ...t })), freeTierGB: 100, freeTierUsed: 0, currentTier: 0, subtotal: 0,
-      },
+      storage,
+      dataTransfer,
     };
+  }
+
+  /** Adds stored bytes; the monthly storage estimate follows S3's tiers. */
+  trackStorage(bytes) {
+    this._storage.totalBytes += bytes;
+    this._storage.totalGB = this._storage.totalBytes / GB;
+    this._storage.subtotal = this.calculateStorageCost(this._storage);
+  }
+
+  /** Adds uploaded bytes (transfer into S3 is free). */
+  trackDataTransferIn(bytes) {
+    this._transfer.inBytes += bytes;
+    this._transfer.inGB = this._transfer.inBytes / GB;
+  }
+
+  /** Adds downloaded bytes, priced by S3's transfer-out tiers (after the free 100 GB with `considerFreeTier`). */
+  trackDataTransferOut(bytes) {
+    this._transfer.outBytes += bytes;
+    this._transfer.outGB = this._transfer.outBytes / GB;
+    this._transfer.subtotal = this.calculateDataTransferCost(this._transfer);
+  }
+
+  calculateStorageCost(storage) {
+    const { cost, tier } = tieredCost(storage.totalGB, storage.tiers);
+    storage.currentTier = tier;
+    return cost;
+  }
+
+  calculateDataTransferCost(transfer) {
+    let billable = transfer.outGB;
+    if (this.config.considerFreeTier) {
+      transfer.freeTierUsed = Math.min(billable, transfer.freeTierGB);
+      billable -= transfer.freeTierUsed;
+    }
+    const { cost, tier } = tieredCost(billable, transfer.tiers);
+    transfer.currentTier = tier;
+    return cost;
+  }
+
+  /** Totals are computed on every read of `costs`; kept for s3db.js callers. */
+  updateTotal() {
+    return this.costs.total;
   }
 }
 

@@ -708,6 +708,32 @@ export declare class ReplicatorPlugin extends Plugin {
   getReplicatorLogs(options?: { resourceName?: string; operation?: string; status?: string; limit?: number; offset?: number }): Promise<any[]>;
 }
 
+export declare class QueueError extends S3dbError {}
+export interface ConsumerDefinition {
+  driver: 'sqs' | 'rabbitmq';
+  /** sqs: `{region, endpoint, credentials, poolingInterval, waitTimeSeconds, maxMessages}`; rabbitmq: `{amqpUrl, prefetch, reconnectInterval}`. */
+  config?: Record<string, any>;
+  consumers: Array<{ resources: string | string[]; queueUrl?: string; queue?: string; [option: string]: any }>;
+}
+export declare class SqsConsumer {
+  constructor(config: { queueUrl: string; onMessage: (message: { $body: any; $attributes: Record<string, string>; $raw: any }) => unknown; onError?: (error: Error, raw?: any) => void; poolingInterval?: number; maxMessages?: number; waitTimeSeconds?: number; region?: string; credentials?: any; endpoint?: string; client?: any });
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+export declare class RabbitMqConsumer {
+  constructor(config: { amqpUrl: string; queue: string; onMessage: (message: { $body: any; $raw: any }) => unknown; onError?: (error: Error, raw?: any) => void; prefetch?: number; reconnectInterval?: number });
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+export declare const CONSUMER_DRIVERS: { sqs: typeof SqsConsumer; rabbitmq: typeof RabbitMqConsumer };
+export declare function createConsumer(driver: 'sqs' | 'rabbitmq', config: Record<string, any>): SqsConsumer | RabbitMqConsumer;
+/** Applies queue messages `{resource, action, data}` as inserts, updates and deletes. */
+export declare class QueueConsumerPlugin extends Plugin {
+  constructor(options: { consumers: ConsumerDefinition[] });
+  consumers: Array<SqsConsumer | RabbitMqConsumer>;
+  stats: { processed: number; failed: number };
+}
+
 export declare class S3db extends Database {}
 export default S3db;
 

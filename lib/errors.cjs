@@ -113,6 +113,9 @@ const ReplicationError = describedError('ReplicationError',
 const CacheError = describedError('CacheError',
   ({ driver, operation }) => `Cache driver '${driver}' failed during '${operation}'.`,
   { driver: 'unknown', operation: 'unknown' });
+const QueueError = describedError('QueueError',
+  ({ operation, queueName }) => `Queue consumer failed during '${operation}'${queueName ? ` on '${queueName}'` : ''}: messages need "resource", "action" and "data".`,
+  { operation: 'unknown' });
 const PluginStorageError = describedError('PluginStorageError',
   ({ pluginSlug, key, operation }) => `Plugin storage of '${pluginSlug}' failed during '${operation}' on key '${key}'.`,
   { pluginSlug: 'unknown', key: '', operation: 'unknown' });
@@ -205,7 +208,7 @@ const ErrorMap = { NotFound, NoSuchKey, UnknownError, NoSuchBucket, MissingMetad
 const CLASSES = {
   BaseError, S3dbError, DatabaseError, ValidationError, AuthenticationError, PermissionError,
   EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,
-  PluginStorageError, BackupError, ReplicationError, CacheError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
+  PluginStorageError, BackupError, ReplicationError, CacheError, QueueError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
   AnalyticsNotEnabledError, ConnectionStringError, UnknownError, ResourceNotFound, NoSuchBucket,
   NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem,
 };

@@ -19,6 +19,7 @@ const { MetricsPlugin } = require('./plugins/metrics.cjs');
 const { TTLPlugin } = require('./plugins/ttl.cjs');
 const backup = require('./plugins/backup/index.cjs');
 const replicator = require('./plugins/replicator/index.cjs');
+const queueConsumer = require('./plugins/queue-consumer/index.cjs');
 const { PluginStorage } = require('./plugins/storage.cjs');
 
 const helpers = require('./helpers.cjs');
@@ -70,6 +71,11 @@ module.exports = {
   createBackupDriver: backup.createBackupDriver,
   validateBackupConfig: backup.validateBackupConfig,
   ReplicatorPlugin: replicator.ReplicatorPlugin,
+  QueueConsumerPlugin: queueConsumer.QueueConsumerPlugin,
+  SqsConsumer: queueConsumer.SqsConsumer,
+  RabbitMqConsumer: queueConsumer.RabbitMqConsumer,
+  createConsumer: queueConsumer.createConsumer,
+  CONSUMER_DRIVERS: queueConsumer.CONSUMER_DRIVERS,
   REPLICATOR_DRIVERS: replicator.REPLICATOR_DRIVERS,
   createReplicator: replicator.createReplicator,
   validateReplicatorConfig: replicator.validateReplicatorConfig,

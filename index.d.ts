@@ -734,6 +734,28 @@ export declare class QueueConsumerPlugin extends Plugin {
   stats: { processed: number; failed: number };
 }
 
+export interface ImportResult { processed: number; inserted: number; skipped: number; errors: number; duplicates: number; duration: number }
+/** Streams JSON, JSON Lines or CSV (optionally gzip) into a resource. */
+export declare class ImporterPlugin extends Plugin {
+  constructor(config: {
+    resource: string; format?: 'json' | 'jsonl' | 'ndjson' | 'csv' | 'tsv'; mapping?: Record<string, string>;
+    transforms?: Record<string, (value: any, record: Record<string, any>) => any>; validate?: (record: Record<string, any>) => boolean;
+    deduplicateBy?: string; batchSize?: number; parallelism?: number; continueOnError?: boolean;
+  });
+  import(filePath: string, options?: { format?: 'json' | 'jsonl' | 'ndjson' | 'csv' | 'tsv' }): Promise<ImportResult>;
+  getStats(): { totalProcessed: number; totalInserted: number; totalSkipped: number; totalErrors: number; totalDuplicates: number; startTime: number | null; endTime: number | null; recordsPerSecond: number };
+}
+export declare const Transformers: {
+  parseDate(format?: string): (value: any) => number;
+  parseFloat(decimals?: number): (value: any) => number;
+  parseInt(): (value: any) => number;
+  toLowerCase(): (value: any) => string;
+  toUpperCase(): (value: any) => string;
+  split(delimiter?: string): (value: any) => string[];
+  parseJSON(): (value: any) => any;
+  trim(): (value: any) => string;
+};
+
 export declare class S3db extends Database {}
 export default S3db;
 

@@ -20,6 +20,7 @@ const { TTLPlugin } = require('./plugins/ttl.cjs');
 const backup = require('./plugins/backup/index.cjs');
 const replicator = require('./plugins/replicator/index.cjs');
 const queueConsumer = require('./plugins/queue-consumer/index.cjs');
+const { ImporterPlugin, Transformers } = require('./plugins/importer.cjs');
 const { PluginStorage } = require('./plugins/storage.cjs');
 
 const helpers = require('./helpers.cjs');
@@ -71,6 +72,8 @@ module.exports = {
   createBackupDriver: backup.createBackupDriver,
   validateBackupConfig: backup.validateBackupConfig,
   ReplicatorPlugin: replicator.ReplicatorPlugin,
+  ImporterPlugin,
+  Transformers,
   QueueConsumerPlugin: queueConsumer.QueueConsumerPlugin,
   SqsConsumer: queueConsumer.SqsConsumer,
   RabbitMqConsumer: queueConsumer.RabbitMqConsumer,

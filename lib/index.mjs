@@ -11,7 +11,7 @@ export const {
   MemoryStorage, generateTypes, printTypes, Factory, Seeder, ResourceReader, ResourceWriter, ResourceIdsReader,
   ResourceIdsPageReader, streamToString, Plugin, PluginObject, CachePlugin, CostsPlugin, AuditPlugin, MetricsPlugin, TTLPlugin, PluginStorage, Cache, MemoryCache,
   BackupPlugin, BaseBackupDriver, FilesystemBackupDriver, S3BackupDriver, MultiBackupDriver, BACKUP_DRIVERS,
-  createBackupDriver, validateBackupConfig, QueueConsumerPlugin, SqsConsumer, RabbitMqConsumer, createConsumer, CONSUMER_DRIVERS,
+  createBackupDriver, validateBackupConfig, ImporterPlugin, Transformers, QueueConsumerPlugin, SqsConsumer, RabbitMqConsumer, createConsumer, CONSUMER_DRIVERS,
   ReplicatorPlugin, REPLICATOR_DRIVERS, createReplicator, validateReplicatorConfig, BaseReplicator, S3dbReplicator,
   SqsReplicator, BigqueryReplicator, PostgresReplicator, MySQLReplicator, PlanetScaleReplicator, TursoReplicator, DynamoDBReplicator, MongoDBReplicator, WebhookReplicator,
   S3Cache, FilesystemCache, PartitionAwareFilesystemCache, ErrorMap, fromNative, mapAwsError,

@@ -233,6 +233,8 @@ export declare class Resource<T extends object = Record<string, any>> extends Ev
   /** Set by CachePlugin. */
   cache?: Cache;
   cacheKeyFor?(options: CacheKeyOptions): Promise<string>;
+  clearPartitionCache?(partition: string, partitionValues?: Record<string, unknown>): Promise<boolean>;
+  getPartitionCacheStats?(partition?: string | null): Promise<Record<string, any>>;
   getFromPartition(options: { id: string; partitionName: string; partitionValues?: Record<string, unknown> }): Promise<Stored<T> & { _partition: string; _partitionValues: Record<string, unknown> }>;
   getPartitionKey(options: { partitionName: string; id?: string; data: Record<string, unknown> }): string | null;
   findOrphanedPartitions(): Record<string, OrphanedPartition>;
@@ -418,21 +420,54 @@ export declare class Plugin extends EventEmitter {
 }
 
 /** Cache drivers: `get` resolves to `null` on a miss; `ttl` is in milliseconds. */
+export declare class CacheError extends S3dbError {}
+/** The cache driver base: `get`/`set`/`del`/`clear` check the key and call the driver's `_get`/`_set`/`_del`/`_clear`. */
 export declare class Cache extends EventEmitter {
-  constructor(options?: { ttl?: number });
-  ttl: number;
+  constructor(config?: Record<string, any>);
+  config: Record<string, any>;
+  validateKey(key: unknown): void;
   get(key: string): Promise<any>;
-  set(key: string, value: unknown): Promise<void>;
-  del(key: string): Promise<void>;
-  clear(prefix?: string): Promise<void>;
+  set<V>(key: string, value: V): Promise<V>;
+  del(key: string): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+  clear(prefix?: string): Promise<unknown>;
   keys(): Promise<string[]>;
   size(): Promise<number>;
 }
 export declare class MemoryCache extends Cache {
-  constructor(options?: { ttl?: number; maxSize?: number; maxMemoryBytes?: number });
+  /** `ttl` in ms (default 300000); `maxMemoryBytes` and `maxMemoryPercent` (0..1) exclude each other. */
+  constructor(options?: { ttl?: number; maxSize?: number; maxMemoryBytes?: number; maxMemoryPercent?: number; enableCompression?: boolean; compressionThreshold?: number });
+  ttl: number;
+  maxSize: number;
+  maxMemoryBytes: number;
+  getMemoryStats(): { currentMemoryBytes: number; maxMemoryBytes: number; maxMemoryPercent: number; memoryUsagePercent: number; totalItems: number; evictedDueToMemory: number; averageItemSize: number; memoryUsage: { current: string; max: string; available: string }; [field: string]: any };
+  getCompressionStats(): Record<string, any>;
 }
 export declare class S3Cache extends Cache {
-  constructor(options: { database: Database; keyPrefix?: string; ttl?: number });
+  /** Entries under `plugin=cache/<keyPrefix>/` of the client's store; `ttl` in ms. */
+  constructor(options: { client: StoreClient; keyPrefix?: string; ttl?: number; prefix?: string; enableCompression?: boolean; compressionThreshold?: number });
+  client: StoreClient;
+  keyPrefix: string;
+  ttl: number;
+}
+export interface FilesystemCacheOptions {
+  directory: string; prefix?: string; ttl?: number; enableCompression?: boolean; compressionThreshold?: number; createDirectory?: boolean;
+  fileExtension?: string; maxFileSize?: number; enableStats?: boolean; enableCleanup?: boolean; cleanupInterval?: number;
+}
+export declare class FilesystemCache extends Cache {
+  constructor(options: FilesystemCacheOptions);
+  directory: string;
+  ttl: number;
+  getStats(): { hits: number; misses: number; sets: number; deletes: number; clears: number; errors: number; directory: string; ttl: number; compression: boolean };
+  destroy(): void;
+}
+export declare class PartitionAwareFilesystemCache extends FilesystemCache {
+  constructor(options: FilesystemCacheOptions & { partitionStrategy?: 'hierarchical' | 'flat' | 'temporal'; trackUsage?: boolean; preloadRelated?: boolean; preloadThreshold?: number; maxCacheSize?: string | number | null; usageStatsFile?: string });
+  partitionUsage: Map<string, { count: number; lastAccess: number; firstAccess?: number }>;
+  clearPartition(resource: string, partition: string, partitionValues?: Record<string, unknown>): Promise<boolean>;
+  clearResourcePartitions(resource: string): Promise<boolean>;
+  getPartitionStats(resource: string, partition?: string | null): Promise<{ totalFiles: number; totalSize: number; partitions: Record<string, { files: number; size: number }>; usage: Record<string, any> }>;
+  getCacheRecommendations(resource: string): Promise<Array<{ partition: string; recommendation: 'preload' | 'keep' | 'reduce_ttl' | 'archive'; priority: number; usage: number; lastAccess: string }>>;
 }
 export interface CacheKeyOptions {
   action?: string;
@@ -441,24 +476,32 @@ export interface CacheKeyOptions {
   partitionValues?: Record<string, unknown>;
 }
 export interface CachePluginOptions {
-  driver?: 'memory' | 's3' | Cache;
-  /** Milliseconds (default 300000). */
+  /** 's3' (default): the database's own store. */
+  driver?: 'memory' | 's3' | 'filesystem' | Cache;
+  /** Milliseconds, for every driver. */
   ttl?: number;
   maxSize?: number;
   maxMemoryBytes?: number;
+  maxMemoryPercent?: number;
+  /** Options of the driver (`directory` for the filesystem ones). */
+  config?: Record<string, any>;
   partitionAware?: boolean;
-  include?: string[];
+  partitionStrategy?: 'hierarchical' | 'flat' | 'temporal';
+  include?: string[] | null;
   exclude?: string[];
+  verbose?: boolean;
 }
 export declare class CachePlugin extends Plugin {
   constructor(options?: CachePluginOptions);
   driver: Cache;
-  cacheKeyFor(resource: Resource<any>, options?: CacheKeyOptions): string;
-  clearCacheForResource(resource: Resource<any> | string): Promise<void>;
+  generateCacheKey(resource: Resource<any>, action: string, params?: Record<string, unknown>, partition?: string | null, partitionValues?: Record<string, unknown> | null): Promise<string>;
+  clearCacheForResource(resource: Resource<any>, data?: { id?: string }): Promise<void>;
   clearAllCache(): Promise<void>;
-  clearPartitionCache(resource: Resource<any>, partition: string, partitionValues?: Record<string, unknown>): Promise<void>;
-  warmCache(resourceName: string): Promise<void>;
-  getCacheStats(): Promise<{ size: number; keys: string[]; driver: string; stats: Record<string, number> }>;
+  warmCache(resourceName: string, options?: { includePartitions?: boolean; sampleSize?: number }): Promise<Record<string, any>>;
+  getCacheStats(): Promise<{ size: number; keys: string[]; driver: string; stats: Record<string, any> } | null>;
+  getStats(): Record<string, any>;
+  resetStats(): void;
+  analyzeCacheUsage(): Promise<Record<string, any>>;
 }
 
 export interface CostsData {

@@ -875,6 +875,7 @@ export declare class StoreClient extends EventEmitter {
   clear(): Promise<void>;
   /** Requests answered so far, by S3 command name (`PutObjectCommand`, `GetObjectCommand`, …). */
   getRequestCounts(): Record<string, number>;
+  getTransferCounts(): { uploaded: number; downloaded: number };
   /** Computed from the request counts until something (CostsPlugin) assigns its own object. */
   costs: Costs;
   exportBackup(outputDir: string, options?: BackupOptions): Promise<BackupManifest>;

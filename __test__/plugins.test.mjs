@@ -389,6 +389,24 @@ describe('CachePlugin', () => {
 });
 
 describe('CostsPlugin', () => {
+  it('storage and transfer are the bytes the requests carried, on every store', async () => {
+    const db = new S3db({ connectionString: uniqueUrl('costbytes'), plugins: [CostsPlugin] });
+    await db.connect();
+    const plugin = db.plugins.costs;
+    const at = db.client.getTransferCounts();
+    await db.client.putObject({ key: 'raw/one', body: Buffer.from('12345'), metadata: { ab: 'xyz' } });
+    expect(db.client.getTransferCounts().uploaded - at.uploaded).toBe(5 + 2 + 3);
+    await db.client.getObject('raw/one');
+    expect(db.client.getTransferCounts().downloaded - at.downloaded).toBe(5);
+    const costs = plugin.costs;
+    expect(costs.storage.totalBytes).toBe(10);
+    expect(costs.dataTransfer).toMatchObject({ inBytes: 10, outBytes: 5 });
+    expect(costs.dataTransfer.subtotal).toBeCloseTo((5 / 1024 ** 3) * 0.09, 15);
+    plugin.reset();
+    expect(plugin.costs.storage.totalBytes).toBe(0);
+    await db.disconnect();
+  });
+
   it('counts equal the requests the store answered, by command, priced at S3 list prices', async () => {
     const db = new S3db({ connectionString: uniqueUrl('costs'), plugins: [CostsPlugin] });
     await db.connect();

@@ -55,6 +55,11 @@ class StoreClient extends EventEmitter {
     return JSON.parse(this.storage.requestCounts());
   }
 
+  /** Bytes those requests carried: `{uploaded, downloaded}` (bodies and metadata up, bodies down). */
+  getTransferCounts() {
+    return JSON.parse(this.storage.transferCounts());
+  }
+
   async putObject({ key, metadata = {}, body, contentType, ifNoneMatch, ifMatch } = {}) {
     const buffer = body === undefined || body === null ? undefined
       : Buffer.isBuffer(body) ? body : body instanceof Uint8Array ? Buffer.from(body) : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));

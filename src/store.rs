@@ -223,6 +223,12 @@ impl NativeStore {
         self.counter.counts().to_json()
     }
 
+    /// Bytes those requests carried: `{uploaded, downloaded}` (bodies and metadata up, bodies down).
+    #[napi]
+    pub fn transfer_counts(&self) -> String {
+        self.counter.counts().transfer_json()
+    }
+
     /// Every stored key (absolute), in order.
     #[napi(catch_unwind)]
     pub fn keys(&self) -> Result<Vec<String>> {

@@ -2,8 +2,9 @@
 // CostsPlugin: S3 requests by command and their estimated price. The counts come from the
 // client's own request counters (`client.getRequestCounts()`), so they are the requests actually
 // sent, including bulk and streaming paths that never cross into JavaScript per request. Storage
-// and data transfer are priced by S3's tiers from the bytes given to `trackStorage`,
-// `trackDataTransferIn` and `trackDataTransferOut` (the engine does not count bytes yet).
+// and data transfer are priced by S3's tiers from the bytes the client's requests carried
+// (`client.getTransferCounts()`: uploads count as stored and transferred in, downloads as
+// transferred out), plus whatever `trackStorage` / `trackDataTransferIn` / `trackDataTransferOut` add.
 
 const { Plugin } = require('./plugin.cjs');
 
@@ -48,17 +49,15 @@ class CostsPlugin extends Plugin {
     this.map = { ...COMMAND_METHODS };
     this.client = null;
     this._baseline = {};
+    this._transferBaseline = { uploaded: 0, downloaded: 0 };
+    this._tracked = { stored: 0, uploaded: 0, downloaded: 0 };
     this._observedCounts = null;
-    this._storage = { totalBytes: 0, totalGB: 0, tiers: STORAGE_TIERS.map((t) => ({ ...t })), currentTier: 0, subtotal: 0 };
-    this._transfer = {
-      inBytes: 0, inGB: 0, inCost: 0, outBytes: 0, outGB: 0,
-      tiers: TRANSFER_TIERS.map((t) => ({ ...t })), freeTierGB: 100, freeTierUsed: 0, currentTier: 0, subtotal: 0,
-    };
   }
 
   async onInstall() {
     if (!this.database || !this.database.client) return;
     this.client = this.database.client;
+    if (typeof this.client.getTransferCounts === 'function') this._transferBaseline = this.client.getTransferCounts();
     if (typeof this.client.getRequestCounts === 'function') {
       this._baseline = this.client.getRequestCounts();
     } else {
@@ -94,6 +93,19 @@ class CostsPlugin extends Plugin {
   reset() {
     if (this._observedCounts) this._observedCounts = {};
     else if (this.client) this._baseline = this.client.getRequestCounts();
+    if (this.client && typeof this.client.getTransferCounts === 'function') this._transferBaseline = this.client.getTransferCounts();
+    this._tracked = { stored: 0, uploaded: 0, downloaded: 0 };
+  }
+
+  /** Bytes moved since install (or reset): the client's own counts plus the tracked ones. */
+  transferredBytes() {
+    const now = this.client && typeof this.client.getTransferCounts === 'function' ? this.client.getTransferCounts() : this._transferBaseline;
+    const uploaded = now.uploaded - this._transferBaseline.uploaded;
+    return {
+      stored: uploaded + this._tracked.stored,
+      uploaded: uploaded + this._tracked.uploaded,
+      downloaded: now.downloaded - this._transferBaseline.downloaded + this._tracked.downloaded,
+    };
   }
 
   /** `{total, requests: {prices, total, counts, totalEvents, events, subtotal}, storage, dataTransfer}`. */
@@ -110,8 +122,14 @@ class CostsPlugin extends Plugin {
       total += count;
       subtotal += count * REQUEST_PRICES[method];
     }
-    const storage = { ...this._storage, tiers: this._storage.tiers.map((t) => ({ ...t })) };
-    const dataTransfer = { ...this._transfer, tiers: this._transfer.tiers.map((t) => ({ ...t })) };
+    const bytes = this.transferredBytes();
+    const storage = { totalBytes: bytes.stored, totalGB: bytes.stored / GB, tiers: STORAGE_TIERS.map((t) => ({ ...t })), currentTier: 0, subtotal: 0 };
+    storage.subtotal = this.calculateStorageCost(storage);
+    const dataTransfer = {
+      inBytes: bytes.uploaded, inGB: bytes.uploaded / GB, inCost: 0, outBytes: bytes.downloaded, outGB: bytes.downloaded / GB,
+      tiers: TRANSFER_TIERS.map((t) => ({ ...t })), freeTierGB: 100, freeTierUsed: 0, currentTier: 0, subtotal: 0,
+    };
+    dataTransfer.subtotal = this.calculateDataTransferCost(dataTransfer);
     return {
       total: subtotal + storage.subtotal + dataTransfer.subtotal,
       requests: { prices: { ...REQUEST_PRICES }, total, counts, totalEvents: total, events, subtotal },
@@ -120,24 +138,19 @@ class CostsPlugin extends Plugin {
     };
   }
 
-  /** Adds stored bytes; the monthly storage estimate follows S3's tiers. */
+  /** Adds stored bytes to the estimate (besides the uploads the client counted). */
   trackStorage(bytes) {
-    this._storage.totalBytes += bytes;
-    this._storage.totalGB = this._storage.totalBytes / GB;
-    this._storage.subtotal = this.calculateStorageCost(this._storage);
+    this._tracked.stored += bytes;
   }
 
   /** Adds uploaded bytes (transfer into S3 is free). */
   trackDataTransferIn(bytes) {
-    this._transfer.inBytes += bytes;
-    this._transfer.inGB = this._transfer.inBytes / GB;
+    this._tracked.uploaded += bytes;
   }
 
   /** Adds downloaded bytes, priced by S3's transfer-out tiers (after the free 100 GB with `considerFreeTier`). */
   trackDataTransferOut(bytes) {
-    this._transfer.outBytes += bytes;
-    this._transfer.outGB = this._transfer.outBytes / GB;
-    this._transfer.subtotal = this.calculateDataTransferCost(this._transfer);
+    this._tracked.downloaded += bytes;
   }
 
   calculateStorageCost(storage) {

@@ -41,12 +41,20 @@ impl<S: ObjectStore + Default> Default for Counted<S> {
 impl<S: ObjectStore + ?Sized> ObjectStore for Counted<S> {
     fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
         self.counts.record(Command::Put);
+        self.counts.record_upload(request.upload_size());
         self.inner.put(request)
     }
 
     fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
         self.counts.record(Command::Get);
-        self.inner.get(key)
+        let answer = self.inner.get(key);
+        Box::pin(async move {
+            let object = answer.await?;
+            if let Some(object) = &object {
+                self.counts.record_download(object.body.len());
+            }
+            Ok(object)
+        })
     }
 
     fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {

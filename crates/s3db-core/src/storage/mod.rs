@@ -41,6 +41,13 @@ pub struct PutRequest {
     pub fresh_random_key: bool,
 }
 
+impl PutRequest {
+    /// The bytes this request uploads: its body and its metadata names and values.
+    pub fn upload_size(&self) -> usize {
+        self.body.len() + self.metadata.iter().map(|(name, value)| name.len() + value.len()).sum::<usize>()
+    }
+}
+
 /// Header fields of a stored object.
 #[derive(Debug, Clone)]
 pub struct ObjectHead {

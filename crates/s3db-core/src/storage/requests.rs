@@ -32,15 +32,35 @@ impl Command {
     }
 }
 
-/// How many requests of each command a store has sent (or, for the memory store, answered).
+/// How many requests of each command a store has sent (or, for the memory store, answered), and
+/// the bytes they carried: object bodies and metadata uploaded, object bodies downloaded.
 #[derive(Default)]
 pub struct RequestCounts {
     counters: [AtomicU64; 7],
+    uploaded: AtomicU64,
+    downloaded: AtomicU64,
 }
 
 impl RequestCounts {
     pub fn record(&self, command: Command) {
         self.counters[command as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn record_upload(&self, bytes: usize) {
+        self.uploaded.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    pub fn record_download(&self, bytes: usize) {
+        self.downloaded.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// `{"uploaded": bytes, "downloaded": bytes}` as JSON text.
+    pub fn transfer_json(&self) -> String {
+        serde_json::json!({
+            "uploaded": self.uploaded.load(Ordering::Relaxed),
+            "downloaded": self.downloaded.load(Ordering::Relaxed),
+        })
+        .to_string()
     }
 
     pub fn get(&self, command: Command) -> u64 {
@@ -75,6 +95,10 @@ mod tests {
         assert!(snapshot.contains(&("PutObjectCommand", 2)));
         assert!(snapshot.contains(&("ListObjectsV2Command", 1)));
         assert!(snapshot.contains(&("DeleteObjectsCommand", 0)));
+        counts.record_upload(10);
+        counts.record_upload(5);
+        counts.record_download(7);
+        assert_eq!(counts.transfer_json(), r#"{"downloaded":7,"uploaded":15}"#);
         assert_eq!(
             counts.to_json(),
             r#"{"PutObjectCommand":2,"GetObjectCommand":0,"HeadObjectCommand":0,"CopyObjectCommand":0,"DeleteObjectCommand":0,"DeleteObjectsCommand":0,"ListObjectsV2Command":1}"#

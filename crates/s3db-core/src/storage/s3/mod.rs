@@ -111,6 +111,7 @@ impl S3Store {
     async fn send_put(&self, request: PutRequest, create_only: bool) -> std::result::Result<PutOutcome, Failure> {
         let client = self.client().await;
         let _slot = self.slot(Command::Put).await;
+        self.requests.record_upload(request.upload_size());
         let metadata: HashMap<String, String> = request.metadata.into_iter().collect();
         let sent = client
             .put_object()
@@ -168,7 +169,11 @@ impl S3Store {
             output.e_tag(),
         );
         Ok(match output.body.collect().await {
-            Ok(body) => Ok(Some(Arc::new(StoredObject { head, body: body.into_bytes().to_vec() }))),
+            Ok(body) => {
+                let body = body.into_bytes().to_vec();
+                self.requests.record_download(body.len());
+                Ok(Some(Arc::new(StoredObject { head, body })))
+            }
             Err(e) => Err(Failure::other(format!("reading the body failed: {e}"))),
         })
     }

@@ -1,5 +1,5 @@
 // Small helpers shared by the test files (not a test file itself).
-import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { S3db } from '../lib/index.mjs';
 
 let counter = 0;
@@ -133,4 +133,37 @@ export function sharedDatabase(label, prepare = async () => ({})) {
   });
   afterAll(async () => { await handle.db?.disconnect(); });
   return handle;
+}
+
+/** Resolves to `check()`'s first truthy answer (a throw counts as not yet), polling until `timeout` ms. */
+export async function eventually(check, { timeout = 8000, interval = 20 } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeout} ms (last: ${last})`);
+    await sleep(interval);
+  }
+}
+
+/**
+ * `open(url)` connects a database that the file's `afterEach` disconnects: call once at the top
+ * of a test file.
+ */
+export function databasesClosedAfterEach() {
+  const opened = [];
+  afterEach(async () => {
+    while (opened.length) await opened.pop().disconnect().catch(() => {});
+  });
+  return async function open(url) {
+    const db = new S3db({ connectionString: url });
+    await db.connect();
+    opened.push(db);
+    return db;
+  };
 }

@@ -1,30 +1,11 @@
 // QueueConsumerPlugin from the user's side: messages on a real SQS queue (moto) become inserts,
 // updates and deletes; ReplicatorPlugin → SQS → QueueConsumerPlugin copies one database into
 // another; bad messages are reported, not thrown.
-import { describe, it, expect, afterEach } from 'vitest';
-import { S3db, QueueConsumerPlugin, ReplicatorPlugin, QueueError, createConsumer, RabbitMqConsumer } from '../lib/index.mjs';
-import { uniqueUrl, uniqueMemoryUrl, caught, caughtSync, TARGET, s3Endpoint } from './helpers.mjs';
+import { describe, it, expect } from 'vitest';
+import { QueueConsumerPlugin, ReplicatorPlugin, QueueError, createConsumer, RabbitMqConsumer } from '../lib/index.mjs';
+import { uniqueUrl, uniqueMemoryUrl, caught, caughtSync, TARGET, s3Endpoint, eventually, databasesClosedAfterEach } from './helpers.mjs';
 
-async function eventually(check, timeout = 8000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check().catch(() => null);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeout} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const opened = [];
-async function database(url) {
-  const db = new S3db({ connectionString: url });
-  await db.connect();
-  opened.push(db);
-  return db;
-}
-afterEach(async () => {
-  while (opened.length) await opened.pop().disconnect().catch(() => {});
-});
+const database = databasesClosedAfterEach();
 
 describe('QueueConsumerPlugin message handling', () => {
   it('applies insert, update and delete messages, and names what a bad message lacks', async () => {

@@ -1,37 +1,13 @@
 // ReplicatorPlugin from the user's side, into real targets: another s3db database, a webhook
 // served by a local HTTP server, a PostgreSQL started for the test, and SQS on moto.
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer } from 'node:http';
-import { S3db, ReplicatorPlugin, ReplicationError, createReplicator, validateReplicatorConfig, REPLICATOR_DRIVERS } from '../lib/index.mjs';
-import { uniqueUrl, uniqueMemoryUrl, caughtSync, caught, TARGET, s3Endpoint } from './helpers.mjs';
+import { ReplicatorPlugin, ReplicationError, createReplicator, validateReplicatorConfig, REPLICATOR_DRIVERS } from '../lib/index.mjs';
+import { uniqueUrl, uniqueMemoryUrl, caughtSync, caught, TARGET, s3Endpoint, eventually, databasesClosedAfterEach } from './helpers.mjs';
 import { postgresAvailable, startPostgres } from './setup/postgres.mjs';
 
-/** Resolves once `check()` returns truthy (replication runs after the write resolves). */
-async function eventually(check, { timeout = 5000, interval = 20 } = {}) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeout} ms (last: ${last})`);
-    await new Promise((resolve) => setTimeout(resolve, interval));
-  }
-}
-
-const opened = [];
-async function database(url = uniqueUrl('replicator')) {
-  const db = new S3db({ connectionString: url });
-  await db.connect();
-  opened.push(db);
-  return db;
-}
-afterEach(async () => {
-  while (opened.length) await opened.pop().disconnect().catch(() => {});
-});
+const open = databasesClosedAfterEach();
+const database = (url = uniqueUrl('replicator')) => open(url);
 
 const USERS = { name: 'users', attributes: { name: 'string', email: 'email|optional', tags: 'array|items:string|optional', profile: 'object|optional' } };
 

@@ -98,7 +98,7 @@ mod tests {
         counts.record_upload(10);
         counts.record_upload(5);
         counts.record_download(7);
-        assert_eq!(counts.transfer_json(), r#"{"downloaded":7,"uploaded":15}"#);
+        assert_eq!(counts.transfer_json(), r#"{"uploaded":15,"downloaded":7}"#);
         assert_eq!(
             counts.to_json(),
             r#"{"PutObjectCommand":2,"GetObjectCommand":0,"HeadObjectCommand":0,"CopyObjectCommand":0,"DeleteObjectCommand":0,"DeleteObjectsCommand":0,"ListObjectsV2Command":1}"#

@@ -48,6 +48,10 @@ describe('BackupPlugin', () => {
     const result = await backup.backup('full');
 
     expect(result.id).toMatch(/^full-/);
+    expect(db.resources.plg_backup_metadata.config.createdBy).toBe('BackupPlugin');
+    const catalog = JSON.parse(await (await db.client.getObject('s3db.json')).Body.transformToString());
+    expect(catalog.resources.plg_backup_metadata.createdBy).toBe('BackupPlugin');
+    expect(catalog.resources.users.createdBy).toBe('user');
     expect(started).toEqual([{ id: result.id, type: 'full' }]);
     expect(result.size).toBeGreaterThan(0);
     expect(result.checksum).toMatch(/^[0-9a-f]{64}$/);

@@ -437,8 +437,9 @@ describe('CostsPlugin', () => {
     });
     const expected = (costs.requests.counts.put + costs.requests.counts.list) * 0.005 / 1000
       + (costs.requests.counts.get + costs.requests.counts.head + costs.requests.counts.delete) * 0.0004 / 1000;
-    expect(costs.total).toBeCloseTo(expected, 12);
     expect(costs.requests.subtotal).toBeCloseTo(expected, 12);
+    expect(costs.storage.totalBytes).toBeGreaterThan(0);
+    expect(costs.total).toBeCloseTo(expected + costs.storage.subtotal + costs.dataTransfer.subtotal, 15);
     expect(plugin.costs).toEqual(costs);
     expect(streamed).toBe(21);
     expect(typeof costs.total.toFixed(4)).toBe('string');

@@ -112,7 +112,7 @@ class Resource extends AsyncEventEmitter {
       asyncEvents: description.asyncEvents,
       asyncPartitions: description.asyncPartitions,
       strictValidation: description.strictValidation,
-      createdBy: 'user',
+      createdBy: description.createdBy || 'user',
     };
     this._definitionHash = description.definitionHash;
     this.setAsyncMode(this.config.asyncEvents !== false);

@@ -9,7 +9,6 @@
 const fs = require('node:fs');
 const readline = require('node:readline');
 const zlib = require('node:zlib');
-const { parse: parseCsv } = require('csv-parse');
 const { Plugin } = require('./plugin.cjs');
 const { PluginError } = require('../errors.cjs');
 
@@ -57,6 +56,8 @@ async function* readRecords(kind, filePath, format) {
     }
     return;
   }
+  // Loaded on first use: only CSV imports need it.
+  const { parse: parseCsv } = require('csv-parse');
   const delimiter = format === 'tsv' ? '\t' : [',', ';', '\t', '|'];
   const parser = openText(filePath).pipe(parseCsv({ columns: true, delimiter, bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }));
   for await (const record of parser) yield { record };

@@ -219,7 +219,10 @@ impl Database {
             .current_version(name)
             .ok_or_else(|| Error::new(ErrorKind::Database, format!("resource '{name}' has no current version")))?;
         let top = catalog.resources()[name].get("partitions");
-        let definition = ResourceDefinition::from_catalog(name, entry, top, self.versioning_enabled)?;
+        let mut definition = ResourceDefinition::from_catalog(name, entry, top, self.versioning_enabled)?;
+        if let Some(created_by) = catalog.resources()[name].get("createdBy").and_then(|v| v.as_str()) {
+            definition.created_by = created_by.to_string();
+        }
         let state = ResourceState::new(definition, version, &self.passphrase, history(catalog, name))?;
         Ok(Arc::new(Resource::new(self.ctx.clone(), state)))
     }

@@ -17,6 +17,8 @@ pub const S3DB_VERSION: &str = "12.4.0";
 #[derive(Debug, Clone)]
 pub struct VersionSpec {
     pub fields: Map<String, Value>,
+    /// The resource entry's `createdBy` when this version creates it.
+    pub created_by: String,
 }
 
 impl VersionSpec {
@@ -122,7 +124,7 @@ impl Catalog {
         let entry = json!({
             "currentVersion": "v1",
             "partitions": spec.partitions(),
-            "createdBy": "user",
+            "createdBy": spec.created_by,
             "versions": { "v1": spec.entry(hash, now) },
         });
         resources.insert(name.to_string(), entry);
@@ -159,7 +161,7 @@ mod tests {
             "paranoid": true, "allNestedObjectsOptional": true, "autoDecrypt": true, "cache": false,
             "asyncEvents": true, "hooks": {}, "idSize": 22, "idGenerator": 22,
         });
-        VersionSpec { fields: into_map(fields) }
+        VersionSpec { fields: into_map(fields), created_by: "user".into() }
     }
 
     #[test]
@@ -188,5 +190,17 @@ mod tests {
         assert_eq!(versions[0].1["cache"], false);
         assert!(!versions[1].1.contains_key("cache"));
         assert_eq!(catalog.current_hash("r"), Some(redefined.definition_hash().as_str()));
+    }
+
+    #[test]
+    fn a_plugin_created_resource_names_its_creator() {
+        let now = "2025-01-02T03:04:05.678Z";
+        let mut catalog = Catalog::blank(now);
+        let mut by_plugin = spec(json!({"name": "string"}));
+        by_plugin.created_by = "BackupPlugin".into();
+        catalog.upsert_resource("plg_backup_metadata", &by_plugin, now);
+        catalog.upsert_resource("users", &spec(json!({"name": "string"})), now);
+        assert_eq!(catalog.resources()["plg_backup_metadata"]["createdBy"], "BackupPlugin");
+        assert_eq!(catalog.resources()["users"]["createdBy"], "user");
     }
 }

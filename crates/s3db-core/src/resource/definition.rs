@@ -37,6 +37,8 @@ pub struct ResourceDefinition {
     /// Attributes added by plugins (`addPluginAttribute`): validated and stored under hashed
     /// `p…` keys, never part of the positional map nor of the catalogued definition.
     pub plugin_attributes: Vec<PluginAttribute>,
+    /// Who created the resource: `user`, or the plugin that did (`createdBy` in `s3db.json`).
+    pub created_by: String,
 }
 
 /// One attribute a plugin added.
@@ -156,6 +158,7 @@ impl ResourceDefinition {
             _ => Map::new(),
         };
         let passphrase = get("passphrase").and_then(Value::as_str).map(str::to_string);
+        let created_by = get("createdBy").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("user").to_string();
 
         if !problems.is_empty() {
             let label = if name.is_empty() { "(unnamed)" } else { name.as_str() };
@@ -183,6 +186,7 @@ impl ResourceDefinition {
             custom_id_generator,
             passphrase,
             plugin_attributes: Vec::new(),
+            created_by,
         };
         if timestamps {
             definition.add_timestamp_fields();
@@ -331,7 +335,7 @@ impl ResourceDefinition {
         if self.cache.is_none() {
             fields.remove("cache");
         }
-        VersionSpec { fields: std::mem::take(fields) }
+        VersionSpec { fields: std::mem::take(fields), created_by: self.created_by.clone() }
     }
 }
 

@@ -142,6 +142,7 @@ impl ResourceState {
             "idSize": d.id_size,
             "definitionHash": self.record_hash,
             "passphrase": self.passphrase,
+            "createdBy": d.created_by,
         })
     }
 }

@@ -242,3 +242,35 @@ describe('database events', () => {
     expect(db.listenerCount('connected')).toBe(0);
   });
 });
+
+describe('client command events', () => {
+  it("report the engine's own requests with AWS command names while someone listens", async () => {
+    const db = new S3db({ connectionString: uniqueUrl('commands') });
+    await db.connect();
+    const users = await db.createResource({ name: 'users', attributes: { name: 'string' } });
+    const seen = [];
+    const onRequest = (command, input) => seen.push(`request ${command} ${input.Key.replace(/^.*\/resource=/, 'resource=')}`);
+    const onResponse = (command, response, input) => seen.push(`response ${command} ${input.Key.replace(/^.*\/resource=/, 'resource=')}`);
+    db.client.on('command.request', onRequest);
+    db.client.on('command.response', onResponse);
+    await users.insert({ id: 'u1', name: 'Ana' });
+    await users.get('u1');
+    await sleep(20);
+    // On S3 an insert may also check the key first (HEAD); the order of these four is fixed.
+    const order = [
+      'request PutObjectCommand resource=users/data/id=u1',
+      'response PutObjectCommand resource=users/data/id=u1',
+      'request GetObjectCommand resource=users/data/id=u1',
+      'response GetObjectCommand resource=users/data/id=u1',
+    ].map((line) => seen.indexOf(line));
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    db.client.off('command.request', onRequest);
+    db.client.off('command.response', onResponse);
+    const before = seen.length;
+    await users.get('u1');
+    await sleep(20);
+    expect(seen).toHaveLength(before);
+    await db.disconnect();
+  });
+});

@@ -21,6 +21,9 @@ function sdkBody(bytes) {
   return body;
 }
 
+/** The client events that report each S3 request. */
+const REQUEST_EVENTS = ['command.request', 'command.response', 'command.error'];
+
 class StoreClient extends EventEmitter {
   /** `storage` is the NativeStore; `config` the client's `{bucket, keyPrefix, …}`. */
   constructor(storage, config) {
@@ -32,6 +35,31 @@ class StoreClient extends EventEmitter {
     this.verbose = Boolean(config.verbose);
     this.parallelism = Number.parseInt(config.parallelism ?? 10, 10) || 10;
     this.config = { bucket: this.bucket, keyPrefix: this.keyPrefix, region: this.region, endpoint: config.endpoint, forcePathStyle: true };
+    // The engine's own requests are reported only while someone listens for `command.*`.
+    this._observing = false;
+    this.on('newListener', (event) => {
+      if (REQUEST_EVENTS.includes(event) && !this._observing) this._observeEngineRequests(true);
+    });
+    this.on('removeListener', (event) => {
+      if (REQUEST_EVENTS.includes(event) && this._observing && REQUEST_EVENTS.every((name) => this.listenerCount(name) === 0)) this._observeEngineRequests(false);
+    });
+  }
+
+  /** Turns the engine's request reports into `command.request` / `command.response` / `command.error`. */
+  _observeEngineRequests(on) {
+    if (typeof this.storage.observeRequests !== 'function') return;
+    this._observing = on;
+    if (!on) {
+      this.storage.observeRequests(null);
+      return;
+    }
+    this.storage.observeRequests((text) => {
+      const { phase, command, key, error } = JSON.parse(text);
+      const input = { Bucket: this.bucket, Key: key };
+      if (phase === 'request') this.emit('command.request', command, input);
+      else if (phase === 'response') this.emit('command.response', command, {}, input);
+      else this.emit('command.error', command, Object.assign(new Error(error), { name: 'S3Error' }), input);
+    });
   }
 
   /** Runs one low-level command with `command.request`/`command.response` and per-method events. */

@@ -52,7 +52,7 @@ impl NativeDatabase {
     #[napi(constructor, catch_unwind)]
     pub fn new(options: String, store: &NativeStore) -> Result<Self> {
         let (parsed, _) = parse_options(&options).map_err(errors::to_napi)?;
-        let store: Arc<dyn ObjectStore> = store.store.clone();
+        let store: Arc<dyn ObjectStore> = store.engine_store();
         Ok(Self { inner: Arc::new(Database::new(store, parsed)) })
     }
 

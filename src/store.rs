@@ -6,11 +6,13 @@ use crate::runner::{run, run_now, Reply};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
 use once_cell::sync::Lazy;
 use s3db_core::encoding::metadata::{decode_value, encode_value, sanitize_key, MetaValue};
 use s3db_core::keys;
 use s3db_core::storage::counted::Counted;
+use s3db_core::storage::observed::{Observed, Phase, RequestEvent};
 use s3db_core::storage::requests::RequestCounts;
 use s3db_core::storage::s3::{S3Config, S3Store};
 use s3db_core::storage::fs::FsStore;
@@ -34,7 +36,11 @@ fn shared_bucket(name: &str) -> Arc<MemoryStore> {
 
 #[napi]
 pub struct NativeStore {
-    pub(crate) store: Arc<dyn ObjectStore>,
+    /// What the client's own low-level methods use (they emit their `command.*` events in JS).
+    store: Arc<dyn ObjectStore>,
+    /// The same store as databases use it: its requests are reported to the client's
+    /// `command.*` listeners (`observeRequests`).
+    observed: Arc<Observed<dyn ObjectStore>>,
     counter: Counter,
     /// Set for memory stores: snapshots, files and clearing need the concrete store.
     memory: Option<Arc<MemoryStore>>,
@@ -62,7 +68,17 @@ impl NativeStore {
         let counted = Arc::new(Counted::new(store));
         // `app/data/` and `app/data` name the same place.
         let key_prefix = key_prefix.trim_matches('/').to_string();
-        Self { store: counted.clone(), counter: Counter::Wrapped(counted), memory, key_prefix }
+        Self::assemble(counted.clone(), Counter::Wrapped(counted), memory, key_prefix)
+    }
+
+    fn assemble(store: Arc<dyn ObjectStore>, counter: Counter, memory: Option<Arc<MemoryStore>>, key_prefix: String) -> Self {
+        let observed = Arc::new(Observed::new(store.clone()));
+        Self { store, observed, counter, memory, key_prefix }
+    }
+
+    /// The store a database built on this client sends its requests to.
+    pub(crate) fn engine_store(&self) -> Arc<dyn ObjectStore> {
+        self.observed.clone()
     }
 
     /// The store without counting, for the client's own bookkeeping (keys, clear).
@@ -192,7 +208,7 @@ impl NativeStore {
         let key_prefix = options.get("keyPrefix").and_then(Value::as_str).unwrap_or_default().trim_matches('/').to_string();
         let s3 = Arc::new(S3Store::new(config));
         let store: Arc<dyn ObjectStore> = s3.clone();
-        Ok(Self { store, counter: Counter::S3(s3), memory: None, key_prefix })
+        Ok(Self::assemble(store, Counter::S3(s3), None, key_prefix))
     }
 
     /// A filesystem store rooted at `basePath` (created when missing).
@@ -227,6 +243,28 @@ impl NativeStore {
     #[napi]
     pub fn transfer_counts(&self) -> String {
         self.counter.counts().transfer_json()
+    }
+
+    /// Reports every request a database sends through this store to `listener` (one JSON text
+    /// `{phase: 'request' | 'response' | 'error', command, key, error?}` each, delivered on the
+    /// JS thread); `null` stops. The callback never keeps the process alive.
+    #[napi(catch_unwind)]
+    pub fn observe_requests(&self, listener: Option<Function<String, ()>>) -> Result<()> {
+        let Some(listener) = listener else {
+            self.observed.listen(None);
+            return Ok(());
+        };
+        let callback = listener.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
+        self.observed.listen(Some(Arc::new(move |event: RequestEvent| {
+            let phase = match event.phase {
+                Phase::Request => "request",
+                Phase::Response => "response",
+                Phase::Error => "error",
+            };
+            let text = json!({ "phase": phase, "command": event.command.name(), "key": event.key, "error": event.error }).to_string();
+            callback.call(text, ThreadsafeFunctionCallMode::NonBlocking);
+        })));
+        Ok(())
     }
 
     /// Every stored key (absolute), in order.

@@ -9,6 +9,7 @@ mod fs_listing;
 pub mod intercept;
 pub mod memory;
 pub mod metadata_limit;
+pub mod observed;
 pub mod persist;
 pub mod requests;
 pub mod s3;

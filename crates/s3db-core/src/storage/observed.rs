@@ -1,0 +1,135 @@
+//! Request events for a store whose owner listens (a client's `command.request`,
+//! `command.response` and `command.error`): each request the store is asked is reported when it
+//! starts and when it ends, with its S3 command and key. While nobody listens the wrapper costs
+//! one read of an empty slot per request.
+
+use super::requests::Command;
+use super::{ListPage, ListRequest, Metadata, ObjectHead, ObjectStore, PutOutcome, PutRequest, StoredObject};
+use crate::error::Result;
+use futures::future::BoxFuture;
+use parking_lot::RwLock;
+use std::future::Future;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Request,
+    Response,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestEvent {
+    pub phase: Phase,
+    pub command: Command,
+    /// The object key, or the prefix of a listing, or the first key of a batch delete.
+    pub key: String,
+    /// The error's message, for `Phase::Error`.
+    pub error: Option<String>,
+}
+
+pub type Listener = Arc<dyn Fn(RequestEvent) + Send + Sync>;
+
+pub struct Observed<S: ?Sized> {
+    inner: Arc<S>,
+    listener: RwLock<Option<Listener>>,
+}
+
+impl<S: ObjectStore + ?Sized> Observed<S> {
+    pub fn new(inner: Arc<S>) -> Self {
+        Self { inner, listener: RwLock::new(None) }
+    }
+
+    /// Starts (`Some`) or stops (`None`) reporting requests.
+    pub fn listen(&self, listener: Option<Listener>) {
+        *self.listener.write() = listener;
+    }
+
+    /// Runs `request`, reported around when someone listens.
+    fn observe<'a, T: Send + 'a>(
+        &'a self,
+        command: Command,
+        key: &str,
+        request: impl Future<Output = Result<T>> + Send + 'a,
+    ) -> BoxFuture<'a, Result<T>> {
+        let Some(listener) = self.listener.read().clone() else {
+            return Box::pin(request);
+        };
+        let key = key.to_string();
+        listener(RequestEvent { phase: Phase::Request, command, key: key.clone(), error: None });
+        Box::pin(async move {
+            let outcome = request.await;
+            let (phase, error) = match &outcome {
+                Ok(_) => (Phase::Response, None),
+                Err(e) => (Phase::Error, Some(e.message.clone())),
+            };
+            listener(RequestEvent { phase, command, key, error });
+            outcome
+        })
+    }
+}
+
+impl<S: ObjectStore + ?Sized> ObjectStore for Observed<S> {
+    fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
+        let key = request.key.clone();
+        self.observe(Command::Put, &key, self.inner.put(request))
+    }
+
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
+        self.observe(Command::Get, key, self.inner.get(key))
+    }
+
+    fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {
+        self.observe(Command::Head, key, self.inner.head(key))
+    }
+
+    fn copy(&self, from: &str, to: &str, metadata: Option<Metadata>, content_type: Option<String>) -> BoxFuture<'_, Result<bool>> {
+        self.observe(Command::Copy, to, self.inner.copy(from, to, metadata, content_type))
+    }
+
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
+        self.observe(Command::Delete, key, self.inner.delete(key))
+    }
+
+    fn delete_many(&self, keys: Vec<String>) -> BoxFuture<'_, Result<usize>> {
+        let first = keys.first().cloned().unwrap_or_default();
+        self.observe(Command::DeleteMany, &first, self.inner.delete_many(keys))
+    }
+
+    fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
+        let prefix = request.prefix.clone();
+        self.observe(Command::List, &prefix, self.inner.list(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::memory::MemoryStore;
+    use futures::executor::block_on;
+    use parking_lot::Mutex;
+
+    #[test]
+    fn reports_requests_only_while_listened_to() {
+        let store = Observed::new(Arc::new(MemoryStore::new()));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        block_on(store.get("before")).unwrap();
+        let sink = seen.clone();
+        store.listen(Some(Arc::new(move |event: RequestEvent| sink.lock().push(event))));
+        block_on(store.put(PutRequest { key: "a".into(), ..Default::default() })).unwrap();
+        block_on(store.get("a")).unwrap();
+        store.listen(None);
+        block_on(store.get("after")).unwrap();
+        let seen = seen.lock();
+        let summary: Vec<(Phase, &str, &str)> = seen.iter().map(|e| (e.phase, e.command.name(), e.key.as_str())).collect();
+        assert_eq!(
+            summary,
+            vec![
+                (Phase::Request, "PutObjectCommand", "a"),
+                (Phase::Response, "PutObjectCommand", "a"),
+                (Phase::Request, "GetObjectCommand", "a"),
+                (Phase::Response, "GetObjectCommand", "a"),
+            ]
+        );
+    }
+}

@@ -186,20 +186,22 @@ class CachePlugin extends Plugin {
     return fresh;
   }
 
-  /** Clears the resource's cached answers (a record's own entries first when `data.id` is given). */
+  /**
+   * Clears the resource's cached answers. When that fails, a record's own entries (`data.id`)
+   * are still cleared one by one, so a read of that record cannot be answered stale.
+   */
   async clearCacheForResource(resource, data) {
     // This plugin's own driver: with several cache plugins on one resource, `resource.cache` is the last one's.
     const cache = this.driver || (resource && resource.cache);
     if (!resource || !cache) return;
-    const prefix = `resource=${resource.name}`;
-    if (data && data.id !== undefined) {
-      for (const method of ['get', 'exists', 'content', 'hasContent']) {
-        const [ok, error] = await this.clearCacheWithRetry(cache, await this.generateCacheKey(resource, method, { id: data.id }));
-        if (!ok) this.emit('cache_clear_error', { resource: resource.name, method, id: data.id, error: error.message });
-      }
+    const [ok, error] = await this.clearCacheWithRetry(cache, `resource=${resource.name}`);
+    if (ok) return;
+    this.emit('cache_clear_error', { resource: resource.name, type: 'broad', error: error.message });
+    if (!data || data.id === undefined) return;
+    for (const method of ['get', 'exists', 'content', 'hasContent']) {
+      const [cleared, failure] = await this.clearCacheWithRetry(cache, await this.generateCacheKey(resource, method, { id: data.id }));
+      if (!cleared) this.emit('cache_clear_error', { resource: resource.name, method, id: data.id, error: failure.message });
     }
-    const [ok, error] = await this.clearCacheWithRetry(cache, prefix);
-    if (!ok) this.emit('cache_clear_error', { resource: resource.name, type: 'broad', error: error.message });
   }
 
   async clearCacheWithRetry(cache, key) {

@@ -70,6 +70,13 @@ describe('ReplicatorPlugin into another s3db database', () => {
     expect(errors[0].error).toMatch(/Destination resource not found/);
     const logged = await eventually(async () => (await plugin.replicatorLog.query({ resourceName: 'ghosts' }))[0]);
     expect(logged).toMatchObject({ operation: 'insert', recordId: 'g1', status: 'error' });
+
+    // Once the destination exists, the logged failure is replayed and marked.
+    await target.createResource({ name: 'ghosts', attributes: { name: 'string' } });
+    expect(await plugin.retryFailedReplicators()).toEqual({ retried: 1 });
+    expect((await target.resources.ghosts.get('g1')).name).toBe('nobody replicates me');
+    expect((await plugin.replicatorLog.get(logged.id)).status).toBe('retried');
+    expect(await plugin.retryFailedReplicators()).toEqual({ retried: 0 });
   });
 
   it('validates its configuration', () => {
@@ -126,6 +133,8 @@ describe.runIf(TARGET === 'memory')('WebhookReplicator against a local HTTP serv
     const delivered = received.filter((r) => r.body.data?.id === 'w1');
     expect(delivered[1].headers['x-env']).toBe('test');
     expect(delivered[1].body).toMatchObject({ resource: 'users', action: 'insert', source: 's3db-webhook-replicator', data: { id: 'w1', name: 'Web' } });
+    // The server saw the request before the replicator read the answer: wait for the latter.
+    await eventually(() => plugin.replicators[0].stats.successfulRequests === 1);
     expect(plugin.replicators[0].stats).toMatchObject({ totalRequests: 2, successfulRequests: 1, retriedRequests: 1 });
 
     await users.update('w1', { name: 'Web 2' });

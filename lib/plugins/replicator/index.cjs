@@ -311,15 +311,25 @@ class ReplicatorPlugin extends Plugin {
     return (await this.replicatorLog.query(filter, { limit, offset })) || [];
   }
 
-  /** Replays the logged failures (`status: 'failed'`); resolves to `{retried}`. */
+  /**
+   * Replays the logged failures (`status: 'failed'`, and `'error'` as `logError` writes them: s3db.js
+   * looked only for the first); a replayed entry is marked `retried`. Resolves to `{retried}`.
+   */
   async retryFailedReplicators() {
     if (!this.replicatorLog) return { retried: 0 };
+    const logs = new Set();
+    for (const status of ['failed', 'error']) for (const log of (await this.replicatorLog.query({ status })) || []) logs.add(log);
+    const seenIds = new Set();
     let retried = 0;
-    for (const log of (await this.replicatorLog.query({ status: 'failed' })) || []) {
+    for (const log of logs) {
+      if (log.id !== undefined && seenIds.has(log.id)) continue;
+      if (log.id !== undefined) seenIds.add(log.id);
       try {
         const data = typeof log.data === 'string' ? JSON.parse(log.data) : log.data;
-        await this.processReplicatorEvent(log.operation, log.resourceName, log.recordId, data);
+        const outcomes = await this.processReplicatorEvent(log.operation, log.resourceName, log.recordId, data);
+        if (Array.isArray(outcomes) && outcomes.some((outcome) => outcome.status === 'rejected')) continue;
         retried += 1;
+        if (log.id !== undefined) await this.updateReplicatorLog(log.id, { status: 'retried' });
       } catch (error) {
         if (this.config.verbose) console.warn(`[ReplicatorPlugin] retry of ${log.resourceName}/${log.recordId} failed: ${error.message}`);
       }

@@ -73,7 +73,7 @@ describe('BackupPlugin', () => {
     await users.update('u2', { name: 'Changed' });
     const restored = await backup.restore(result.id);
     expect(restored).toMatchObject({ backupId: result.id, errors: [] });
-    expect(restored.restored).toEqual(expect.arrayContaining(['users', 'posts']));
+    expect(restored.restored.sort()).toEqual(['posts', 'users']);
     expect((await users.get('u1')).name).toBe('Ana');
     expect((await users.get('u2')).name).toBe('Changed'); // overwrite: false keeps existing records
 

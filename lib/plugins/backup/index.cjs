@@ -261,9 +261,14 @@ class BackupPlugin extends Plugin {
         if (!this.config.encryption) throw new BackupError(`Backup ${id} is encrypted: configure encryption.key to restore it`, { operation: 'restore', backupId: id });
         await decryptFolder(dir, this.config.encryption.key);
       }
-      const outcome = await importBackup(this.database.client, dir, { database: this.database, resources, overwrite });
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 's3db.json'), 'utf8'));
-      const restored = Object.keys(manifest.resources).filter((name) => !resources || resources.includes(name));
+      // The backup catalogue itself is restored only when asked for: an old copy would bring back
+      // entries of backups that retention has deleted since.
+      const restored = Object.keys(manifest.resources)
+        .filter((name) => (resources ? resources.includes(name) : name !== this.config.backupMetadataResource));
+      const outcome = restored.length
+        ? await importBackup(this.database.client, dir, { database: this.database, resources: restored, overwrite })
+        : { recordsImported: 0, errors: [] };
       const result = { backupId: id, restored, recordsRestored: outcome.recordsImported, errors: outcome.errors };
       await this._callHook('onRestoreComplete', id, result);
       this.emit('restore_complete', { id, backupId: id, restored });

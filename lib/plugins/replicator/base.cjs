@@ -84,6 +84,23 @@ class BaseReplicator extends EventEmitter {
     return { isValid: true, errors: [] };
   }
 
+  /** Runs a connection probe: true when it resolves, else `connection_error` and false. */
+  async _connectionCheck(probe) {
+    try {
+      await probe();
+      return true;
+    } catch (error) {
+      this._warn(`connection test failed: ${error.message}`);
+      this.emit('connection_error', { replicator: this.name, error: error.message });
+      return false;
+    }
+  }
+
+  /** s3db.js's status counters: how many listen for `replicated` and `replicator_error`. */
+  _listenerStats() {
+    return { totalreplicators: this.listenerCount('replicated'), totalErrors: this.listenerCount('replicator_error') };
+  }
+
   _cleanInternalFields(data) {
     return withoutInternalFields(data);
   }
@@ -260,15 +277,10 @@ class TableReplicator extends BaseReplicator {
   }
 
   async testConnection() {
-    try {
+    return this._connectionCheck(async () => {
       if (!this.connected) await this.connect(this.database);
       await this.ping();
-      return true;
-    } catch (error) {
-      this._warn(`connection test failed: ${error.message}`);
-      this.emit('connection_error', { replicator: this.name, error: error.message });
-      return false;
-    }
+    });
   }
 
   async ping() {}

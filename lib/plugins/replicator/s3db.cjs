@@ -189,14 +189,10 @@ class S3dbReplicator extends BaseReplicator {
   }
 
   async testConnection() {
-    try {
+    return this._connectionCheck(async () => {
       if (!this.targetDatabase) throw new ReplicationError('No target database configured for connection test', { operation: 'testConnection', replicatorClass: 'S3dbReplicator' });
       if (typeof this.targetDatabase.connect === 'function' && !this.targetDatabase.isConnected?.()) await this.targetDatabase.connect();
-      return true;
-    } catch (error) {
-      this.emit('connection_error', { replicator: this.name, error: error.message });
-      return false;
-    }
+    });
   }
 
   async getStatus() {
@@ -205,8 +201,7 @@ class S3dbReplicator extends BaseReplicator {
       connected: Boolean(this.targetDatabase),
       targetDatabase: this.connectionString || 'client-provided',
       resources: Object.keys(this.resourcesMap || {}),
-      totalreplicators: this.listenerCount('replicated'),
-      totalErrors: this.listenerCount('replicator_error'),
+      ...this._listenerStats(),
     };
   }
 

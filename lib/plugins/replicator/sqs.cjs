@@ -122,15 +122,11 @@ class SqsReplicator extends BaseReplicator {
   }
 
   async testConnection() {
-    try {
+    return this._connectionCheck(async () => {
       if (!this.sqsClient) await this.initialize(this.database);
       const { GetQueueAttributesCommand } = this._sdk();
       await this.sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: this.getQueueUrlsForResource(Object.keys(this.resources)[0])[0], AttributeNames: ['QueueArn'] }));
-      return true;
-    } catch (error) {
-      this.emit('connection_error', { replicator: this.name, error: error.message });
-      return false;
-    }
+    });
   }
 
   async getStatus() {
@@ -140,8 +136,7 @@ class SqsReplicator extends BaseReplicator {
       queueUrl: this.queueUrl,
       region: this.region,
       resources: Object.keys(this.resources),
-      totalreplicators: this.listenerCount('replicated'),
-      totalErrors: this.listenerCount('replicator_error'),
+      ...this._listenerStats(),
     };
   }
 

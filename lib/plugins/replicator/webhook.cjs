@@ -160,10 +160,10 @@ class WebhookReplicator extends BaseReplicator {
   }
 
   async testConnection() {
-    const response = await this._makeRequest({ test: true, timestamp: new Date().toISOString(), source: SOURCE });
-    if (response.success) return true;
-    this.emit('connection_error', { replicator: this.name, error: response.error });
-    return false;
+    return this._connectionCheck(async () => {
+      const response = await this._makeRequest({ test: true, timestamp: new Date().toISOString(), source: SOURCE });
+      if (!response.success) throw new Error(response.error || `HTTP ${response.status}`);
+    });
   }
 
   async getStatus() {

@@ -683,3 +683,19 @@ describe('plugin attributes through the Schema and CostsPlugin transfer pricing'
     expect(free.costs.dataTransfer).toMatchObject({ freeTierUsed: 100, subtotal: 4.5 });
   });
 });
+
+describe('S3Cache entries', () => {
+  it('an expired or damaged entry is a miss (and is removed), never a failed read', async () => {
+    const db = new S3db({ connectionString: uniqueUrl('s3cache') });
+    await db.connect();
+    const cache = new S3Cache({ client: db.client, keyPrefix: 'c', ttl: 20 });
+    await cache.set('k', { a: 1 });
+    expect(await cache.get('k')).toEqual({ a: 1 });
+    await sleep(40);
+    expect(await cache.get('k')).toBeNull();
+    await db.client.putObject({ key: 'plugin=cache/c/broken', body: 'not json' });
+    expect(await cache.get('broken')).toBeNull();
+    expect(await cache.keys()).toEqual([]);
+    await db.disconnect();
+  });
+});

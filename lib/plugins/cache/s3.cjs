@@ -48,13 +48,20 @@ class S3Cache extends Cache {
       if (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.code === 'NoSuchKey') return null;
       throw error;
     }
-    const stored = JSON.parse(await object.Body.transformToString());
-    if (stored._expiresAt && Date.now() > Number(stored._expiresAt)) {
+    let value;
+    try {
+      const stored = JSON.parse(await object.Body.transformToString());
+      if (stored.data === undefined || (stored._expiresAt && Date.now() > Number(stored._expiresAt))) value = undefined;
+      else value = JSON.parse(stored.compressed ? zlib.gunzipSync(Buffer.from(stored.data, 'base64')).toString('utf8') : stored.data);
+    } catch {
+      // A damaged entry is a miss, not a failed read.
+      value = undefined;
+    }
+    if (value === undefined) {
       await this._del(key);
       return null;
     }
-    if (stored.data === undefined) return null;
-    return JSON.parse(stored.compressed ? zlib.gunzipSync(Buffer.from(stored.data, 'base64')).toString('utf8') : stored.data);
+    return value;
   }
 
   async _del(key) {

@@ -2,7 +2,7 @@
 // async listeners, `asyncEvents: false`, declarative `events:` and database events.
 import { describe, it, expect } from 'vitest';
 import { S3db } from '../lib/index.mjs';
-import { uniqueUrl, caught, nextEvent, sleep } from './helpers.mjs';
+import { uniqueUrl, caught, nextEvent, sleep, eventually } from './helpers.mjs';
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -255,14 +255,16 @@ describe('client command events', () => {
     db.client.on('command.response', onResponse);
     await users.insert({ id: 'u1', name: 'Ana' });
     await users.get('u1');
-    await sleep(20);
     // On S3 an insert may also check the key first (HEAD); the order of these four is fixed.
-    const order = [
+    const expected = [
       'request PutObjectCommand resource=users/data/id=u1',
       'response PutObjectCommand resource=users/data/id=u1',
       'request GetObjectCommand resource=users/data/id=u1',
       'response GetObjectCommand resource=users/data/id=u1',
-    ].map((line) => seen.indexOf(line));
+    ];
+    // Reports arrive on the JS thread after the call that caused them.
+    await eventually(() => expected.every((line) => seen.includes(line)));
+    const order = expected.map((line) => seen.indexOf(line));
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     db.client.off('command.request', onRequest);

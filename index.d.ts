@@ -388,6 +388,15 @@ export declare class PluginStorage {
   releaseLock(lockName: string): Promise<void>;
   isLocked(lockName: string): Promise<boolean>;
   decrement(key: string, amount?: number, options?: { ttl?: number }): Promise<number>;
+  batchPut(items: Array<{ key: string; data: Record<string, unknown>; options?: { ttl?: number; behavior?: string } }>): Promise<Array<{ key: string; ok: boolean; error?: Error }>>;
+  batchSet(items: Array<{ key: string; data: Record<string, unknown>; options?: { ttl?: number; behavior?: string } }>): Promise<Array<{ key: string; ok: boolean; error?: Error }>>;
+  batchGet(keys: string[]): Promise<Array<{ key: string; ok: boolean; data?: Record<string, any> | null; error?: Error }>>;
+  /** Seconds left; null when missing or without a TTL. */
+  getTTL(key: string): Promise<number | null>;
+  /** True when missing or past its TTL. */
+  isExpired(key: string): Promise<boolean>;
+  /** Extends a live entry's TTL; false when it has none or is gone. */
+  touch(key: string, additionalSeconds: number): Promise<boolean>;
 }
 
 export declare class Plugin extends EventEmitter {

@@ -210,6 +210,30 @@ describe('PluginStorage', () => {
 
   // moto serves through Werkzeug, which drops request headers whose name holds '_': the
   // `x-amz-meta-_expiresat` header never reaches it (AWS, MinIO and Garage keep it).
+  // body-only keeps `_expiresAt` in the body, so this runs on moto too (it drops `_` headers).
+  it('getTTL, isExpired and touch read and extend an entry\'s TTL; batchSet is batchPut', async () => {
+    const { db, store } = await storage();
+    const options = { ttl: 60, behavior: 'body-only' };
+    await store.set('plugin=p/session', { user: 'ana' }, options);
+    await store.set('plugin=p/forever', { user: 'bo' }, { behavior: 'body-only' });
+    expect(await store.getTTL('plugin=p/session')).toBeGreaterThanOrEqual(59);
+    expect(await store.getTTL('plugin=p/forever')).toBeNull();
+    expect(await store.getTTL('plugin=p/missing')).toBeNull();
+    expect(await store.isExpired('plugin=p/session')).toBe(false);
+    expect(await store.isExpired('plugin=p/missing')).toBe(true);
+    expect(await store.touch('plugin=p/session', 3600)).toBe(true);
+    expect(await store.getTTL('plugin=p/session')).toBeGreaterThanOrEqual(3659);
+    expect(await store.get('plugin=p/session')).toEqual({ user: 'ana' });
+    expect(await store.touch('plugin=p/forever', 10)).toBe(false);
+    await store.set('plugin=p/short', { x: 1 }, { ttl: 0.02, behavior: 'body-only' });
+    await sleep(40);
+    expect(await store.isExpired('plugin=p/short')).toBe(true);
+    expect(await store.touch('plugin=p/short', 10)).toBe(false);
+    const results = await store.batchSet([{ key: 'plugin=p/a', data: { n: 1 } }, { key: 'plugin=p/b', data: { n: 2 } }]);
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    await db.disconnect();
+  });
+
   it.skipIf(TARGET === 'moto')('ttl (seconds) expires an entry, which is then deleted', async () => {
     const { db, store } = await storage();
     await store.set('plugin=eventual-consistency/lock', { worker: 'w1' }, { ttl: 0.02 });

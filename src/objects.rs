@@ -131,6 +131,25 @@ impl NativeDatabase {
         run(env, async move { Ok(to_json(&serde_json::json!(db.increment_plugin_counter(&key, amount, ttl_seconds).await?))) })
     }
 
+    /// `null` when nothing is at `key`, else `{expiresAt}` (epoch ms, or null without a TTL).
+    #[napi(catch_unwind)]
+    pub fn plugin_object_expiry<'env>(&self, env: &'env Env, key: String) -> Result<Reply<'env>> {
+        let db = self.inner.clone();
+        run(env, async move {
+            Ok(match db.plugin_object_expiry(&key).await? {
+                None => "null".to_string(),
+                Some(expiry) => serde_json::json!({ "expiresAt": expiry }).to_string(),
+            })
+        })
+    }
+
+    /// Moves a live object's expiry `extraSeconds` later: resolves to whether it did.
+    #[napi(catch_unwind)]
+    pub fn touch_plugin_object<'env>(&self, env: &'env Env, key: String, extra_seconds: f64) -> Result<Reply<'env>> {
+        let db = self.inner.clone();
+        run(env, async move { Ok(db.touch_plugin_object(&key, extra_seconds).await?.to_string()) })
+    }
+
     /// One try at the lock at `key` for `holder` (JSON object): resolves to whether it was taken.
     #[napi(catch_unwind)]
     pub fn try_plugin_lock<'env>(&self, env: &'env Env, key: String, holder: String, ttl_seconds: f64) -> Result<Reply<'env>> {

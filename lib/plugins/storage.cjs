@@ -128,6 +128,42 @@ class PluginStorage {
     return deleted;
   }
 
+  /** s3db.js's name for batchPut: `[{key, data, options}]` → `[{key, ok, error?}]`. */
+  async batchSet(items) {
+    return this.batchPut(items);
+  }
+
+  async _expiry(key) {
+    try {
+      return await parse(call(() => this.database._native.pluginObjectExpiry(key)));
+    } catch (error) {
+      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'getTTL' });
+    }
+  }
+
+  /** Seconds left before the entry expires; null when it is missing or has no TTL. */
+  async getTTL(key) {
+    const found = await this._expiry(key);
+    if (!found || found.expiresAt === null) return null;
+    return Math.floor(Math.max(0, found.expiresAt - Date.now()) / 1000);
+  }
+
+  /** True when the entry is missing or past its TTL. */
+  async isExpired(key) {
+    const found = await this._expiry(key);
+    if (!found) return true;
+    return found.expiresAt !== null && Date.now() > found.expiresAt;
+  }
+
+  /** Extends a live entry's TTL by `additionalSeconds`; false when it has none (or is gone). */
+  async touch(key, additionalSeconds) {
+    try {
+      return await parse(call(() => this.database._native.touchPluginObject(key, Number(additionalSeconds))));
+    } catch (error) {
+      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'touch' });
+    }
+  }
+
   async batchPut(items) {
     const results = [];
     for (const { key, data, options } of items) {

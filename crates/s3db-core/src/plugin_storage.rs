@@ -236,7 +236,18 @@ impl Database {
         ttl_seconds: Option<f64>,
         etag: Option<String>,
     ) -> Result<bool> {
-        let mut request = self.plugin_object_request(key, data, StorageBehavior::BodyOverflow, None, ttl_seconds)?;
+        self.put_plugin_object_if_as(key, data, StorageBehavior::BodyOverflow, ttl_seconds, etag).await
+    }
+
+    async fn put_plugin_object_if_as(
+        &self,
+        key: &str,
+        data: &Map<String, Value>,
+        behavior: StorageBehavior,
+        ttl_seconds: Option<f64>,
+        etag: Option<String>,
+    ) -> Result<bool> {
+        let mut request = self.plugin_object_request(key, data, behavior, None, ttl_seconds)?;
         request.if_absent = etag.is_none();
         request.if_match = etag;
         Ok(matches!(self.context().store.put(request).await?, PutOutcome::Written { .. }))
@@ -259,6 +270,37 @@ impl Database {
             contention::pause(attempt).await;
         }
         Err(contended(key, "increment"))
+    }
+
+    /// `PluginStorage.getTTL` / `isExpired`: `None` when nothing is stored at `key`; else its
+    /// expiry in epoch milliseconds, `None` inside when it has no TTL.
+    pub async fn plugin_object_expiry(&self, key: &str) -> Result<Option<Option<f64>>> {
+        let Some(object) = self.get_object(key).await? else { return Ok(None) };
+        Ok(Some(expires_at(&decode(&object)?)))
+    }
+
+    /// `PluginStorage.touch`: moves a live object's expiry `extra_seconds` later, keeping its
+    /// fields. False when nothing live is there or it has no TTL.
+    pub async fn touch_plugin_object(&self, key: &str, extra_seconds: f64) -> Result<bool> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let Some(object) = self.get_object(key).await? else { return Ok(false) };
+            let mut data = decode(&object)?;
+            let Some(expiry) = expires_at(&data) else { return Ok(false) };
+            let now = self.context().now_ms() as f64;
+            if now > expiry {
+                return Ok(false);
+            }
+            data.remove(EXPIRES_AT_LOWER);
+            data.remove(EXPIRES_AT);
+            let ttl_seconds = (expiry - now) / 1000.0 + extra_seconds;
+            // An object written body-only (no metadata) stays body-only.
+            let behavior = if object.metadata.is_empty() { StorageBehavior::BodyOnly } else { StorageBehavior::BodyOverflow };
+            if self.put_plugin_object_if_as(key, &data, behavior, Some(ttl_seconds), Some(object.etag.clone())).await? {
+                return Ok(true);
+            }
+            contention::pause(attempt).await;
+        }
+        Err(contended(key, "touch"))
     }
 
     /// `PluginStorage.acquireLock`, one try: takes the lock at `key` for `holder` when it is free
@@ -371,5 +413,25 @@ mod tests {
         let expired = Database::new(store.clone(), DatabaseOptions { clock: fixed_clock(1_060_001), ..Default::default() });
         assert!(block_on(expired.get_plugin_object("plugin=demo/a")).unwrap().is_none());
         assert!(store.keys().is_empty(), "an expired object is deleted on read");
+    }
+
+    #[test]
+    fn touch_extends_a_live_ttl_and_keeps_a_body_only_object_body_only() {
+        let store = Arc::new(MemoryStore::new());
+        let db = Database::new(store.clone(), DatabaseOptions { clock: fixed_clock(1_000_000), ..Default::default() });
+        let data = map(json!({"user": "ana"}));
+        block_on(db.put_plugin_object("plugin=p/s", &data, StorageBehavior::BodyOnly, None, Some(60.0))).unwrap();
+        block_on(db.put_plugin_object("plugin=p/forever", &data, StorageBehavior::BodyOverflow, None, None)).unwrap();
+        assert_eq!(block_on(db.plugin_object_expiry("plugin=p/s")).unwrap(), Some(Some(1_060_000.0)));
+        assert_eq!(block_on(db.plugin_object_expiry("plugin=p/forever")).unwrap(), Some(None));
+        assert_eq!(block_on(db.plugin_object_expiry("plugin=p/missing")).unwrap(), None);
+
+        assert!(block_on(db.touch_plugin_object("plugin=p/s", 100.0)).unwrap());
+        assert_eq!(block_on(db.plugin_object_expiry("plugin=p/s")).unwrap(), Some(Some(1_160_000.0)));
+        let object = block_on(db.get_object("plugin=p/s")).unwrap().unwrap();
+        assert!(object.metadata.is_empty(), "still body-only");
+        assert_eq!(block_on(db.get_plugin_object("plugin=p/s")).unwrap().unwrap(), data);
+        assert!(!block_on(db.touch_plugin_object("plugin=p/forever", 10.0)).unwrap());
+        assert!(!block_on(db.touch_plugin_object("plugin=p/missing", 10.0)).unwrap());
     }
 }

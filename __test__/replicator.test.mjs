@@ -39,6 +39,12 @@ describe('ReplicatorPlugin into another s3db database', () => {
     await eventually(async () => !(await target.resources.users.exists('u1')));
     expect(events.every((event) => event.success)).toBe(true);
 
+    // deleteMany's deletes replicate too (its event carries only a count).
+    await users.insertMany([{ id: 'm1', name: 'M1' }, { id: 'm2', name: 'M2' }]);
+    await eventually(async () => (await target.resources.users.exists('m1')) && target.resources.users.exists('m2'));
+    await users.deleteMany(['m1', 'm2']);
+    await eventually(async () => !(await target.resources.users.exists('m1')) && !(await target.resources.users.exists('m2')));
+
     expect(await target.resources.users.exists('before')).toBe(false);
     const [replicator] = plugin.replicators;
     await plugin.syncAllData(replicator.id);

@@ -112,6 +112,14 @@ class ReplicatorPlugin extends Plugin {
         await this.processReplicatorEvent('delete', resource.name, record.id, this.filterInternalFields(record));
       }),
     };
+    // deleteMany reports only a count as an event (as in s3db.js); its ids reach write observers.
+    if (Array.isArray(resource._writeObservers)) {
+      handlers.bulkDelete = ({ method, ids }) => {
+        if (method !== 'deleteMany' || !ids) return;
+        setImmediate(() => ids.forEach((id) => handlers.delete({ id })));
+      };
+      resource._writeObservers.push(handlers.bulkDelete);
+    }
     this.eventHandlers.set(resource.name, handlers);
     for (const operation of OPERATIONS) resource.on(operation, handlers[operation]);
     this.eventListenersInstalled.add(resource.name);
@@ -385,7 +393,10 @@ class ReplicatorPlugin extends Plugin {
         for (const name of this.eventListenersInstalled) {
           const resource = this.database.resources[name];
           const handlers = this.eventHandlers.get(name);
-          if (resource && handlers) for (const operation of OPERATIONS) resource.off(operation, handlers[operation]);
+          if (!resource || !handlers) continue;
+          for (const operation of OPERATIONS) resource.off(operation, handlers[operation]);
+          const at = handlers.bulkDelete ? resource._writeObservers.indexOf(handlers.bulkDelete) : -1;
+          if (at >= 0) resource._writeObservers.splice(at, 1);
         }
       }
       this.replicators = [];

@@ -639,6 +639,8 @@ export interface BackupPluginOptions {
   driver?: BackupDriverName;
   /** filesystem: `{path}` (`{date}`, `{time}`, `{year}`, `{month}`, `{day}`, `{type}` expand); s3: `{path, bucket?, client?}`; multi: `{destinations, strategy: 'all' | 'any' | 'priority'}`. */
   config?: Record<string, any>;
+  /** Cron expression per backup type, e.g. `{ full: '0 2 * * *', incremental: '0 * * * *' }`. */
+  schedule?: Record<string, string>;
   retention?: { daily?: number; weekly?: number; monthly?: number; yearly?: number };
   compression?: 'none' | 'gzip' | 'brotli' | 'deflate';
   encryption?: { algorithm: 'AES-256-GCM' | string; key: string } | null;
@@ -691,6 +693,8 @@ export declare class BackupPlugin extends Plugin {
   restore(backupId: string, options?: { overwrite?: boolean; resources?: string[] }): Promise<RestoreResult>;
   listBackups(options?: { limit?: number; type?: string; status?: string }): Promise<BackupRecord[]>;
   getBackupStatus(backupId: string): Promise<BackupRecord | null>;
+  /** When each scheduled backup type runs next. */
+  nextScheduledRuns(): Record<string, Date | null>;
 }
 
 export type ReplicatorDriverName = 's3db' | 'sqs' | 'webhook' | 'postgres' | 'mysql' | 'mariadb' | 'planetscale' | 'turso' | 'bigquery' | 'dynamodb' | 'mongodb';

@@ -192,6 +192,23 @@ describe('BackupPlugin', () => {
     expect((await caught(backup.backup('full'))).message).toBe('Hook failed');
   });
 
+  it('schedule runs backups on cron expressions until stopped', async () => {
+    await seeded();
+    const backup = await plugin({ schedule: { full: '* * * * * *' }, compression: 'none' });
+    expect(backup.nextScheduledRuns().full).toBeInstanceOf(Date);
+    const completed = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no scheduled backup within 3 s')), 3000);
+      backup.once('backup_complete', (event) => {
+        clearTimeout(timer);
+        resolve(event);
+      });
+    });
+    expect(completed.type).toBe('full');
+    await backup.stop();
+    expect(backup.nextScheduledRuns()).toEqual({});
+    expect(caughtSync(() => new BackupPlugin({ config: { path: '/tmp/x' }, schedule: { full: 'every tuesday' } })).message).toMatch(/^Invalid schedule for 'full' backups/);
+  });
+
   it('stop() cancels the backups in progress', async () => {
     await seeded();
     const backup = await plugin({});

@@ -3,7 +3,7 @@
 // backup layout (`s3db.json` plus `<resource>.jsonl[.gz]`), stored by a driver (filesystem, S3,
 // several), catalogued in `plg_backup_metadata`, checked by SHA-256, optionally encrypted
 // (s3db.js's AES-256-GCM secret format), thinned by a grandfather-father-son retention, restored
-// record for record.
+// record for record. `schedule` runs backups on cron expressions (croner).
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -18,6 +18,9 @@ const drivers = require('./drivers.cjs');
 const METADATA_RESOURCE = 'plg_backup_metadata';
 const ENCRYPTED_SUFFIX = '.enc';
 const DAY = 24 * 60 * 60 * 1000;
+
+/** croner, loaded when a schedule is configured. */
+const cron = () => require('croner').Cron;
 
 function validateEncryption(encryption) {
   if (!encryption) return;
@@ -99,6 +102,13 @@ class BackupPlugin extends Plugin {
       }
     }
     validateEncryption(options.encryption);
+    for (const [type, pattern] of Object.entries(options.schedule || {})) {
+      try {
+        new (cron())(pattern, { paused: true }).stop();
+      } catch (error) {
+        throw new BackupError(`Invalid schedule for '${type}' backups: ${error.message}`, { operation: 'configure' });
+      }
+    }
     this.config = {
       driver,
       driverConfig,
@@ -122,6 +132,26 @@ class BackupPlugin extends Plugin {
     };
     this.driver = drivers.createBackupDriver(driver, driverConfig);
     this.activeBackups = new Set();
+    this.scheduledJobs = new Map();
+  }
+
+  /**
+   * `schedule: {<backup type>: <cron expression>}` (e.g. `{full: '0 2 * * *', incremental: '0 * * * *'}`):
+   * one job per type, never overlapping itself, never keeping the process alive.
+   */
+  async onStart() {
+    for (const [type, pattern] of Object.entries(this.config.schedule)) {
+      if (this.scheduledJobs.has(type)) continue;
+      // backup() reports its own failures (backup_error, onBackupError); nothing is left to throw.
+      const Cron = cron();
+      const job = new Cron(pattern, { unref: true, protect: true }, () => this.backup(type).catch(() => {}));
+      this.scheduledJobs.set(type, job);
+    }
+  }
+
+  /** The next time each scheduled backup type runs. */
+  nextScheduledRuns() {
+    return Object.fromEntries([...this.scheduledJobs].map(([type, job]) => [type, job.nextRun()]));
   }
 
   async onInstall() {
@@ -144,6 +174,8 @@ class BackupPlugin extends Plugin {
   }
 
   async onStop() {
+    for (const job of this.scheduledJobs.values()) job.stop();
+    this.scheduledJobs.clear();
     for (const id of this.activeBackups) this.emit('backup_cancelled', { id });
     this.activeBackups.clear();
   }

@@ -15,12 +15,23 @@ for tarball in "$root_tarball" "$platform_tarball"; do
   [ -f "$tarball" ] || { echo "missing $tarball: run scripts/build-portable.sh $PLATFORM && node scripts/pack.mjs" >&2; exit 1; }
 done
 
-# PATH without any folder that holds cargo or rustc.
+# PATH without cargo and rustc: a folder that holds them is replaced by a copy of it (symlinks)
+# without the Rust tools, so node and npm stay reachable when they live beside them (/usr/bin).
+project=""
+shadow_root=$(mktemp -d "${TMPDIR:-/tmp}/s3db-native-path-XXXXXX")
+trap 'rm -rf "$shadow_root" ${project:+"$project"}' EXIT
 clean_path=""
 IFS=: read -r -a path_dirs <<< "$PATH"
 for dir in "${path_dirs[@]}"; do
   [ -n "$dir" ] || continue
-  if [ -e "$dir/cargo" ] || [ -e "$dir/rustc" ]; then continue; fi
+  if [ -e "$dir/cargo" ] || [ -e "$dir/rustc" ]; then
+    shadow=$(mktemp -d "$shadow_root/bin-XXXXXX")
+    for tool in "$dir"/*; do
+      case "$(basename "$tool")" in cargo|cargo-*|rustc|rustup|rustdoc|rust-*) continue ;; esac
+      ln -s "$tool" "$shadow/"
+    done
+    dir=$shadow
+  fi
   clean_path="${clean_path:+$clean_path:}$dir"
 done
 export PATH=$clean_path
@@ -30,7 +41,6 @@ if command -v cargo >/dev/null 2>&1 || command -v rustc >/dev/null 2>&1; then
 fi
 
 project=$(mktemp -d "${TMPDIR:-/tmp}/s3db-native-install-XXXXXX")
-trap 'rm -rf "$project"' EXIT
 cp -r "$ROOT/scripts/install-test/." "$project/"
 cd "$project"
 

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { S3db, Plugin } from '../lib/index.mjs';
-import { ON_S3, uniqueUrl, caught } from './helpers.mjs';
+import { ON_S3, TARGET, uniqueUrl, caught } from './helpers.mjs';
+
+// moto checks If-Match / If-None-Match and then writes, without a lock (moto/s3/responses.py), so two
+// concurrent conditional writes can both succeed there and one update is lost: not something a client
+// can prevent. The tests that count lost updates under contention run where conditional writes are
+// atomic: memory://, file:// (the memory target runs the cross-process ones there) and real S3
+// servers (the garage target).
+const itAtomic = TARGET === 'moto' ? it.skip : it;
 
 const ENTRY = pathToFileURL(fileURLToPath(new URL('../lib/index.mjs', import.meta.url))).href;
 const dirs = [];
@@ -56,7 +63,7 @@ async function connected(url) {
 }
 
 describe('in one process', () => {
-  it('concurrent updates of different fields of one record all land (fields kept in metadata)', async () => {
+  itAtomic('concurrent updates of different fields of one record all land (fields kept in metadata)', async () => {
     const db = await connected(uniqueUrl('fields'));
     const fields = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, 'number|optional']));
     const counters = await db.createResource({ name: 'counters', attributes: fields });
@@ -67,7 +74,7 @@ describe('in one process', () => {
     await db.disconnect();
   });
 
-  it('update with a stale ifMatch is refused; updateConditional reports it; a retry loop counts every increment', async () => {
+  itAtomic('update with a stale ifMatch is refused; updateConditional reports it; a retry loop counts every increment', async () => {
     const db = await connected(uniqueUrl('ifmatch'));
     const counters = await db.createResource({ name: 'counters', attributes: { n: 'number' } });
     const first = await counters.insert({ id: 'c1', n: 0 });
@@ -94,7 +101,7 @@ describe('in one process', () => {
     await db.disconnect();
   });
 
-  it('concurrent upserts of a new id all succeed, and the last one read wins nothing away', async () => {
+  itAtomic('concurrent upserts of a new id all succeed, and the last one read wins nothing away', async () => {
     const db = await connected(uniqueUrl('upsert'));
     const items = await db.createResource({ name: 'items', attributes: { by: 'number|optional' } });
     const settled = await Promise.allSettled(Array.from({ length: 8 }, (_, by) => items.upsert({ id: 'same', by })));
@@ -103,7 +110,7 @@ describe('in one process', () => {
     await db.disconnect();
   });
 
-  it('PluginStorage.increment counts every concurrent increment; a lock has one holder at a time', async () => {
+  itAtomic('PluginStorage.increment counts every concurrent increment; a lock has one holder at a time', async () => {
     const db = await connected(uniqueUrl('plugin-storage'));
     const storage = await storageOf(db, 'counter');
     const key = storage.getPluginKey(null, 'hits');
@@ -133,7 +140,7 @@ describe('in one process', () => {
 });
 
 describe(`across processes (${ON_S3 ? 'S3 server' : 'file://'})`, () => {
-  it('4 processes updating different fields of one record lose none of 100 updates', async () => {
+  itAtomic('4 processes updating different fields of one record lose none of 100 updates', async () => {
     const url = sharedUrl('procs-fields');
     const db = await connected(url);
     const config = { name: 'shared', attributes: { a: 'number', b: 'number', c: 'number', d: 'number' } };
@@ -148,7 +155,7 @@ describe(`across processes (${ON_S3 ? 'S3 server' : 'file://'})`, () => {
     await db.disconnect();
   }, 120000);
 
-  it('4 processes creating different resources at once leave all of them in s3db.json', async () => {
+  itAtomic('4 processes creating different resources at once leave all of them in s3db.json', async () => {
     const url = sharedUrl('procs-catalog');
     const db = await connected(url);
     await Promise.all([0, 1, 2, 3].map((i) => inChild(url, `
@@ -168,7 +175,7 @@ describe(`across processes (${ON_S3 ? 'S3 server' : 'file://'})`, () => {
     await Promise.all([db, fresh, after].map((d) => d.disconnect()));
   }, 120000);
 
-  it('PluginStorage.increment from 3 processes and this one counts all 80', async () => {
+  itAtomic('PluginStorage.increment from 3 processes and this one counts all 80', async () => {
     const url = sharedUrl('procs-counter');
     const db = await connected(url);
     const storage = await storageOf(db, 'stats');

@@ -9,12 +9,13 @@
 //! (NIST bounds random-IV use of one GCM key at 2^32 messages).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use once_cell::sync::Lazy;
+use once_cell::sync::{Lazy, OnceCell};
 use parking_lot::Mutex;
 use sha2::Sha256;
 
@@ -38,12 +39,16 @@ const READ_CACHE_CAPACITY: usize = 4096;
 type Salt = [u8; SALT_LEN];
 type DerivedKey = [u8; 32];
 
+/// A key derived once: callers that need it while it is being derived wait for that derivation
+/// instead of running PBKDF2 again (a burst of first writes or reads would otherwise each pay it).
+type Slot<T> = Arc<OnceCell<T>>;
+
 /// Per passphrase: the salt used for every write and its derived key.
-static WRITE_KEYS: Lazy<Mutex<HashMap<String, (Salt, DerivedKey)>>> =
+static WRITE_KEYS: Lazy<Mutex<HashMap<String, Slot<(Salt, DerivedKey)>>>> =
     Lazy::new(|| Mutex::new(HashMap::new()));
 
 /// Keys derived for reading, by (passphrase, salt); bounded, evicting an arbitrary entry when full.
-static READ_KEYS: Lazy<Mutex<HashMap<(String, Salt), DerivedKey>>> =
+static READ_KEYS: Lazy<Mutex<HashMap<(String, Salt), Slot<DerivedKey>>>> =
     Lazy::new(|| Mutex::new(HashMap::new()));
 
 /// Runs `work` on the blocking pool when it may run PBKDF2 (first use of a key), inline otherwise.
@@ -126,7 +131,7 @@ pub fn decrypt(passphrase: &str, stored: &str) -> Result<String, CryptoError> {
 
 /// True when [`encrypt`] will not need a PBKDF2 run.
 pub fn write_key_ready(passphrase: &str) -> bool {
-    WRITE_KEYS.lock().contains_key(passphrase)
+    WRITE_KEYS.lock().get(passphrase).is_some_and(|slot| slot.get().is_some())
 }
 
 /// True when [`decrypt`] of `stored` will not need a PBKDF2 run (also true for malformed input).
@@ -178,7 +183,14 @@ fn seal(key: &DerivedKey, plaintext: &str, salt: Salt, iv: [u8; IV_LEN]) -> Stri
     STANDARD.encode(sealed)
 }
 
+#[cfg(test)]
+static DERIVATIONS: Lazy<Mutex<HashMap<String, usize>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+
 fn derive_key(passphrase: &str, salt: &Salt) -> DerivedKey {
+    #[cfg(test)]
+    {
+        *DERIVATIONS.lock().entry(passphrase.to_string()).or_default() += 1;
+    }
     let mut key = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<Sha256>(passphrase.as_bytes(), salt, PBKDF2_ITERATIONS, &mut key);
     key
@@ -191,44 +203,40 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 fn write_key(passphrase: &str) -> (Salt, DerivedKey) {
-    if let Some(entry) = WRITE_KEYS.lock().get(passphrase) {
-        return *entry;
-    }
-    // Derive without holding the lock; if another thread won the race, use its salt so
-    // that all later writes share one key.
-    let salt: Salt = random_bytes();
-    let key = derive_key(passphrase, &salt);
-    *WRITE_KEYS
-        .lock()
-        .entry(passphrase.to_string())
-        .or_insert((salt, key))
+    let slot = WRITE_KEYS.lock().entry(passphrase.to_string()).or_default().clone();
+    *slot.get_or_init(|| {
+        let salt: Salt = random_bytes();
+        (salt, derive_key(passphrase, &salt))
+    })
 }
 
 fn cached_read_key(passphrase: &str, salt: &Salt) -> Option<DerivedKey> {
-    if let Some((write_salt, key)) = WRITE_KEYS.lock().get(passphrase) {
-        if write_salt == salt {
-            return Some(*key);
+    if let Some((write_salt, key)) = WRITE_KEYS.lock().get(passphrase).and_then(|slot| slot.get().copied()) {
+        if write_salt == *salt {
+            return Some(key);
         }
     }
     READ_KEYS
         .lock()
         .get(&(passphrase.to_string(), *salt))
-        .copied()
+        .and_then(|slot| slot.get().copied())
 }
 
 fn read_key(passphrase: &str, salt: &Salt) -> DerivedKey {
     if let Some(key) = cached_read_key(passphrase, salt) {
         return key;
     }
-    let key = derive_key(passphrase, salt);
-    let mut cache = READ_KEYS.lock();
-    if cache.len() >= READ_CACHE_CAPACITY {
-        if let Some(victim) = cache.keys().next().cloned() {
-            cache.remove(&victim);
+    let slot = {
+        let mut cache = READ_KEYS.lock();
+        let entry = (passphrase.to_string(), *salt);
+        if !cache.contains_key(&entry) && cache.len() >= READ_CACHE_CAPACITY {
+            if let Some(victim) = cache.keys().next().cloned() {
+                cache.remove(&victim);
+            }
         }
-    }
-    cache.insert((passphrase.to_string(), *salt), key);
-    key
+        cache.entry(entry).or_default().clone()
+    };
+    *slot.get_or_init(|| derive_key(passphrase, salt))
 }
 
 #[cfg(test)]
@@ -238,6 +246,29 @@ mod tests {
 
     use super::*;
     use serde_json::Value;
+
+    #[test]
+    fn a_burst_of_first_uses_derives_each_key_once() {
+        let threads: Vec<_> = (0..8)
+            .map(|_| std::thread::spawn(|| encrypt("burst-passphrase", "x")))
+            .collect();
+        let sealed: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(DERIVATIONS.lock()["burst-passphrase"], 1);
+        let stored = encrypt_with("burst-read", "y", [3; 16], [4; 12]);
+        DERIVATIONS.lock().remove("burst-read");
+        READ_KEYS.lock().remove(&("burst-read".to_string(), [3; 16]));
+        let readers: Vec<_> = (0..8)
+            .map(|_| {
+                let stored = stored.clone();
+                std::thread::spawn(move || decrypt("burst-read", &stored))
+            })
+            .collect();
+        for reader in readers {
+            assert_eq!(reader.join().unwrap().as_deref(), Ok("y"));
+        }
+        assert_eq!(DERIVATIONS.lock()["burst-read"], 1);
+        assert!(sealed.iter().all(|s| decrypt("burst-passphrase", s).as_deref() == Ok("x")));
+    }
 
     fn secrets() -> Value {
         crate::test_vectors("secrets.json")

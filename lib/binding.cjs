@@ -4,14 +4,21 @@
 // optional dependency. When none loads, one error says which platform was looked for and how to
 // build from source.
 
-const { existsSync, statSync } = require('node:fs');
+const { existsSync, readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 const PACKAGE_ROOT = path.join(__dirname, '..');
 const { version: PACKAGE_VERSION } = require('../package.json');
 
+/** musl or glibc: the text of `ldd` names musl; otherwise (rare) Node's diagnostic report tells. */
 function isMusl() {
   if (process.platform !== 'linux') return false;
+  try {
+    return readFileSync('/usr/bin/ldd', 'utf8').includes('musl');
+  } catch {
+    // no ldd to read: ask the report, which costs a few milliseconds
+  }
+  if (process.report) process.report.excludeNetwork = true;
   const report = typeof process.report?.getReport === 'function' ? process.report.getReport() : null;
   if (report?.header?.glibcVersionRuntime) return false;
   if (Array.isArray(report?.sharedObjects)) {

@@ -28,6 +28,11 @@ function expandTemplate(template, { when = new Date(), type = '' } = {}) {
 /** The time a manifest records, for expanding a stored backup's path again. */
 const takenAt = (manifest) => new Date(manifest && manifest.timestamp ? manifest.timestamp : Date.now());
 
+/** Stored manifests, newest first, at most `limit`. */
+function newestFirst(manifests, limit) {
+  return manifests.sort((a, b) => String(b.timestamp).localeCompare(String(a.timestamp))).slice(0, limit);
+}
+
 function filesOf(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name).sort();
 }
@@ -140,7 +145,7 @@ class FilesystemBackupDriver extends BaseBackupDriver {
       }
     };
     walk(root, 0);
-    return manifests.sort((a, b) => String(b.timestamp).localeCompare(String(a.timestamp))).slice(0, limit);
+    return newestFirst(manifests, limit);
   }
 
   getStorageInfo() {
@@ -211,7 +216,7 @@ class S3BackupDriver extends BaseBackupDriver {
       const object = await this.client.getObject(key);
       manifests.push({ ...JSON.parse(await object.Body.transformToString()), manifestKey: key });
     }
-    return manifests.sort((a, b) => String(b.timestamp).localeCompare(String(a.timestamp))).slice(0, limit);
+    return newestFirst(manifests, limit);
   }
 }
 
@@ -309,7 +314,7 @@ class MultiBackupDriver extends BaseBackupDriver {
     for (const { driver } of this.drivers) {
       for (const manifest of await driver.list(options).catch(() => [])) if (!seen.has(manifest.id)) seen.set(manifest.id, manifest);
     }
-    return [...seen.values()].sort((a, b) => String(b.timestamp).localeCompare(String(a.timestamp))).slice(0, options.limit || 50);
+    return newestFirst([...seen.values()], options.limit || 50);
   }
 
   async cleanup() {

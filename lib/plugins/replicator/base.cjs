@@ -247,7 +247,8 @@ class TableReplicator extends BaseReplicator {
     for (const target of targets) {
       const name = target[this.targetKey];
       try {
-        const row = typeof target.transform === 'function' ? target.transform(this._cleanInternalFields(data)) : this._cleanInternalFields(data);
+        const clean = this._cleanInternalFields(data);
+        const row = typeof target.transform === 'function' ? target.transform(clean) : clean;
         results.push({ [this.targetKey]: name, success: true, ...await this.writeChange(target, operation, row, recordId, resourceName) });
       } catch (error) {
         errors.push({ [this.targetKey]: name, error: error.message });

@@ -5,7 +5,7 @@ use crate::runner::{run, Reply};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use s3db_core::resource::{ListOptions, Page, PageOptions, Records, Unreadable, WriteOutcome};
-use s3db_core::{Error, Resource};
+use s3db_core::{parallel, Error, Resource};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -130,8 +130,9 @@ pub(crate) fn unreadable_json(unreadable: &[Unreadable]) -> Vec<Value> {
 }
 
 /// `{r: records, u: [{id, error}]}` of a listing.
-fn records_reply(read: Records) -> String {
-    format!("{{\"r\":{},\"u\":{}}}", to_json(&read.records), to_json(&unreadable_json(&read.unreadable)))
+async fn records_reply(read: Records) -> String {
+    let unreadable = to_json(&unreadable_json(&read.unreadable));
+    format!("{{\"r\":{},\"u\":{unreadable}}}", parallel::json_array(read.records).await)
 }
 
 #[napi]
@@ -284,19 +285,19 @@ impl NativeResource {
     #[napi(catch_unwind)]
     pub fn get_many<'env>(&self, env: &'env Env, ids: String) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(to_json(&resource.get_many(&id_list(&ids)?).await)) })
+        run(env, async move { Ok(parallel::json_array(resource.get_many(&id_list(&ids)?).await).await) })
     }
 
     #[napi(catch_unwind)]
     pub fn get_all<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(records_reply(resource.get_all().await?)) })
+        run(env, async move { Ok(records_reply(resource.get_all().await?).await) })
     }
 
     #[napi(catch_unwind)]
     pub fn list<'env>(&self, env: &'env Env, options: String) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(records_reply(resource.list(&list_options(&options)?).await?)) })
+        run(env, async move { Ok(records_reply(resource.list(&list_options(&options)?).await?).await) })
     }
 
     #[napi(catch_unwind)]
@@ -373,7 +374,7 @@ impl NativeResource {
         let resource = self.inner.clone();
         run(env, async move {
             let filter = document(&filter, "query")?;
-            Ok(records_reply(resource.query(&filter, &list_options(&options)?).await?))
+            Ok(records_reply(resource.query(&filter, &list_options(&options)?).await?).await)
         })
     }
 

@@ -93,6 +93,13 @@ fn value_size(value: &Value) -> usize {
 /// What one field costs against the limit: s3db.js's size, or the header's transport-encoded
 /// size when that is larger.
 fn field_cost(key: &str, value: &Value) -> usize {
+    // The common case without encoding: ASCII text that travels as it is weighs the same both
+    // ways (a shorter dictionary form never makes it heavier).
+    if let Value::String(text) = value {
+        if key.is_ascii() && metadata::travels_verbatim(text) && !matches!(text.as_str(), "null" | "undefined") {
+            return key.len() + text.len();
+        }
+    }
     let s3db = key.len() + value_size(value);
     let wire = metadata::sanitize_key(key).len() + header_text(value).len();
     s3db.max(wire)

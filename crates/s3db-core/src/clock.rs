@@ -27,12 +27,36 @@ pub fn iso_string(ms: i64) -> String {
     let in_day = ms.rem_euclid(86_400_000);
     let (year, month, day) = civil_from_days(days);
     let (h, m, s, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
-    let year = match year {
-        0..=9999 => format!("{year:04}"),
-        y if y < 0 => format!("-{:06}", -y),
-        y => format!("+{y:06}"),
-    };
-    format!("{year}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+    // Digits pushed by hand: this runs for every timestamped write and every read (`_lastModified`),
+    // where `format!` was a visible share of the time.
+    let mut out = String::with_capacity(27);
+    match year {
+        0..=9999 => push_digits(&mut out, year, 4),
+        y if y < 0 => {
+            out.push('-');
+            push_digits(&mut out, -y, 6);
+        }
+        y => {
+            out.push('+');
+            push_digits(&mut out, y, 6);
+        }
+    }
+    for (separator, value, width) in [('-', month, 2), ('-', day, 2), ('T', h, 2), (':', m, 2), (':', s, 2), ('.', milli, 3)] {
+        out.push(separator);
+        push_digits(&mut out, value, width);
+    }
+    out.push('Z');
+    out
+}
+
+/// `value` in decimal, zero-padded to `width` digits (more when it needs them).
+fn push_digits(out: &mut String, value: i64, width: usize) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(value);
+    for _ in digits.len()..width {
+        out.push('0');
+    }
+    out.push_str(digits);
 }
 
 /// Parses `YYYY-MM-DDTHH:mm:ss(.sss)Z` (what `toISOString` writes) into epoch milliseconds.

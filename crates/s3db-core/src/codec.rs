@@ -331,28 +331,35 @@ fn split_escaped(text: &str) -> Value {
 
 /// Sets `value` at a dotted path, creating (or merging into) nested objects.
 fn insert_path(out: &mut Map<String, Value>, path: &str, value: Value) {
-    let mut segments = path.split('.').peekable();
+    let Some((parents, last)) = path.rsplit_once('.') else { return put_field(out, path, value) };
     let mut target = out;
-    while let Some(segment) = segments.next() {
-        if segments.peek().is_none() {
-            match (target.get_mut(segment), value) {
-                (Some(Value::Object(existing)), Value::Object(incoming)) => {
-                    for (k, v) in incoming {
-                        existing.entry(k).or_insert(v);
-                    }
-                }
-                (Some(Value::Object(_)), _) => {}
-                (_, value) => {
-                    target.insert(segment.to_string(), value);
-                }
-            }
-            return;
-        }
+    for segment in parents.split('.') {
         let slot = target.entry(segment.to_string()).or_insert_with(|| Value::Object(Map::new()));
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
         }
         target = slot.as_object_mut().expect("just made an object");
+    }
+    put_field(target, last, value);
+}
+
+/// Sets `target[key]`; an object already there keeps its fields and gains the new ones.
+fn put_field(target: &mut Map<String, Value>, key: &str, value: Value) {
+    use serde_json::map::Entry;
+    match (target.entry(key), value) {
+        (Entry::Vacant(slot), value) => {
+            slot.insert(value);
+        }
+        (Entry::Occupied(mut slot), Value::Object(incoming)) if slot.get().is_object() => {
+            let existing = slot.get_mut().as_object_mut().expect("checked");
+            for (k, v) in incoming {
+                existing.entry(k).or_insert(v);
+            }
+        }
+        (Entry::Occupied(slot), _) if slot.get().is_object() => {}
+        (Entry::Occupied(mut slot), value) => {
+            slot.insert(value);
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod id;
 pub mod keys;
 pub mod objects;
+pub mod parallel;
 pub mod partition;
 pub mod plugin_storage;
 pub mod resource;

@@ -6,6 +6,7 @@ use crate::codec::js_string;
 use crate::error::{Error, ErrorKind, Result};
 use crate::validator::parse_date_ms;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// One partition definition with its fields in key order.
@@ -61,7 +62,7 @@ impl Partition {
         let mut key = self.base(resource);
         for (path, rule) in &self.fields {
             key.push('/');
-            key.push_str(&segment(path, lookup(record, path)?, rule)?);
+            push_segment(&mut key, path, lookup(record, path)?, rule)?;
         }
         key.push_str("/id=");
         key.push_str(id);
@@ -119,41 +120,57 @@ pub fn lookup<'a>(record: &'a Map<String, Value>, path: &str) -> Option<&'a Valu
 /// `%2F`: left bare it would start another key segment, and a value such as `x/id=zzz` would
 /// forge a record id in the listing of `x`.
 fn segment(path: &str, value: &Value, rule: &str) -> Option<String> {
+    let mut out = String::new();
+    push_segment(&mut out, path, value, rule)?;
+    Some(out)
+}
+
+/// [`segment`] appended to `out` (which is left as it was for a null value).
+fn push_segment(out: &mut String, path: &str, value: &Value, rule: &str) -> Option<()> {
     if value.is_null() {
         return None;
     }
     let text = apply_rule(value, rule);
-    Some(format!("{path}={}", text.replace('/', "%2F")))
+    out.push_str(path);
+    out.push('=');
+    for (index, part) in text.split('/').enumerate() {
+        if index > 0 {
+            out.push_str("%2F");
+        }
+        out.push_str(part);
+    }
+    Some(())
 }
 
 /// s3db.js `applyPartitionRule` then `String()`: `maxlength:N` cuts strings to N UTF-16 units;
 /// with `date`, ISO timestamps keep their date part and other date text is parsed as JS
 /// `new Date(text)` would in UTC, becoming `YYYY-MM-DD` (unparseable text stays as it is).
-pub fn apply_rule(value: &Value, rule: &str) -> String {
-    let Value::String(text) = value else { return js_string(value) };
-    let mut text = match max_length(rule) {
+pub fn apply_rule<'a>(value: &'a Value, rule: &str) -> Cow<'a, str> {
+    let Value::String(text) = value else { return Cow::Owned(js_string(value)) };
+    let text = match max_length(rule) {
         Some(max) => cut_utf16(text, max),
-        None => text.clone(),
+        None => text.as_str(),
     };
     if rule.contains("date") {
         if text.contains('T') && text.contains('Z') {
-            text.truncate(text.find('T').expect("checked"));
-        } else if let Some(ms) = parse_date_ms(&text) {
+            return Cow::Borrowed(&text[..text.find('T').expect("checked")]);
+        }
+        if let Some(ms) = parse_date_ms(text) {
             let iso = iso_string(ms);
-            text = iso[..iso.find('T').expect("ISO text has a T")].to_string();
+            return Cow::Owned(iso[..iso.find('T').expect("ISO text has a T")].to_string());
         }
     }
-    text
+    Cow::Borrowed(text)
 }
 
 /// N of the first `maxlength:N` in a rule.
 fn max_length(rule: &str) -> Option<usize> {
-    let start = rule.find("maxlength:")? + "maxlength:".len();
-    let digits: String = rule[start..].chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    let rest = &rule[rule.find("maxlength:")? + "maxlength:".len()..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    rest[..digits].parse().ok()
 }
 
-fn cut_utf16(text: &str, max_units: usize) -> String {
+fn cut_utf16(text: &str, max_units: usize) -> &str {
     let mut units = 0;
     let mut end = text.len();
     for (index, c) in text.char_indices() {
@@ -163,7 +180,7 @@ fn cut_utf16(text: &str, max_units: usize) -> String {
             break;
         }
     }
-    text[..end].to_string()
+    &text[..end]
 }
 
 /// An approximation of ICU root collation (`localeCompare`) good for field names:

@@ -4,7 +4,8 @@
 
 use crate::encoding::json::js_key_order;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::HashSet;
 
 /// How a field's value is encoded into metadata text and decoded back.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,11 +47,11 @@ pub enum FieldKind {
 pub struct AttributeLayout {
     /// Mapped paths in key order.
     pub paths: Vec<String>,
-    key_of: HashMap<String, String>,
-    path_of: HashMap<String, String>,
-    kinds: HashMap<String, FieldKind>,
+    key_of: FxHashMap<String, String>,
+    path_of: FxHashMap<String, String>,
+    kinds: FxHashMap<String, FieldKind>,
     /// Paths declared as nested schemas (plain objects in the definition): flattened on write.
-    nested: HashSet<String>,
+    nested: FxHashSet<String>,
     /// Plugin attributes and their hashed keys, in the order they were added.
     plugin_keys: Vec<(String, String)>,
 }
@@ -58,15 +59,15 @@ pub struct AttributeLayout {
 impl AttributeLayout {
     pub fn new(attributes: &Map<String, Value>) -> Self {
         let paths = mapped_paths(attributes);
-        let mut key_of = HashMap::with_capacity(paths.len());
-        let mut path_of = HashMap::with_capacity(paths.len());
+        let mut key_of = FxHashMap::default();
+        let mut path_of = FxHashMap::default();
         for (index, path) in paths.iter().enumerate() {
             let key = map_key(index);
             path_of.insert(key.clone(), path.clone());
             key_of.insert(path.clone(), key);
         }
-        let mut kinds = HashMap::new();
-        let mut nested = HashSet::new();
+        let mut kinds = FxHashMap::default();
+        let mut nested = FxHashSet::default();
         collect_kinds(attributes, "", &mut kinds, &mut nested);
         Self { paths, key_of, path_of, kinds, nested, plugin_keys: Vec::new() }
     }
@@ -126,7 +127,7 @@ impl AttributeLayout {
     }
 
     /// Every path with an explicit kind (for plugins, partitions and tests).
-    pub fn kinds(&self) -> &HashMap<String, FieldKind> {
+    pub fn kinds(&self) -> &FxHashMap<String, FieldKind> {
         &self.kinds
     }
 }
@@ -212,8 +213,8 @@ fn collect_object_paths(def: &Map<String, Value>, prefix: &str, out: &mut Vec<St
 fn collect_kinds(
     def: &Map<String, Value>,
     prefix: &str,
-    out: &mut HashMap<String, FieldKind>,
-    nested: &mut HashSet<String>,
+    out: &mut FxHashMap<String, FieldKind>,
+    nested: &mut FxHashSet<String>,
 ) {
     for (key, value) in def {
         if key.starts_with("$$") {

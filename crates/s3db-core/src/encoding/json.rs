@@ -44,6 +44,9 @@ pub fn stable_stringify(value: &Value) -> String {
 /// ("0", "1", … up to 2^32-2) ascending first, then the others in insertion order.
 /// Only this object's own keys are reordered, nested objects are left as they are.
 pub fn js_key_order(map: Map<String, Value>) -> Map<String, Value> {
+    if !map.keys().any(|key| is_array_index(key)) {
+        return map;
+    }
     let (mut indexed, named): (Vec<_>, Vec<_>) =
         map.into_iter().partition(|(key, _)| is_array_index(key));
     indexed.sort_by_key(|(key, _)| key.parse::<u32>().expect("array index fits in u32"));

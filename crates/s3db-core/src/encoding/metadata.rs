@@ -89,13 +89,13 @@ const URL_PREFIXES: &[(&str, &str)] = &[
 
 /// Encode one metadata value (already a string) for transport.
 pub fn encode_value(text: &str) -> String {
-    if ["d:", "u:", "b:"].iter().any(|p| text.starts_with(p)) {
+    if has_transport_prefix(text) {
         return base64_form(text);
     }
     if let Some(encoded) = dictionary_form(text) {
         return encoded;
     }
-    if text.chars().all(is_printable_ascii) {
+    if text.bytes().all(is_printable_ascii_byte) {
         return text.to_string();
     }
     if prefers_base64(text) {
@@ -103,6 +103,21 @@ pub fn encode_value(text: &str) -> String {
     } else {
         format!("u:{}", encode_uri_component(text))
     }
+}
+
+/// True when `text` is written without any transport encoding, or only shortened by the
+/// dictionary: printable ASCII that does not start like an encoded value.
+pub fn travels_verbatim(text: &str) -> bool {
+    !has_transport_prefix(text) && text.bytes().all(is_printable_ascii_byte)
+}
+
+fn has_transport_prefix(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 2 && b[1] == b':' && matches!(b[0], b'd' | b'u' | b'b')
+}
+
+fn is_printable_ascii_byte(b: u8) -> bool {
+    is_printable_ascii(b as char)
 }
 
 /// Decode one stored metadata value.
@@ -194,6 +209,10 @@ fn dictionary_form(text: &str) -> Option<String> {
         }
         format!("d:{code}")
     } else {
+        // Every prefix starts with `h` or `/`.
+        if !matches!(text.as_bytes().first(), Some(b'h' | b'/')) {
+            return None;
+        }
         let (prefix, code) = URL_PREFIXES
             .iter()
             .find(|(prefix, _)| text.starts_with(prefix))?;

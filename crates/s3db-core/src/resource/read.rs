@@ -5,7 +5,8 @@ use super::{maybe_blocking, Resource, ResourceState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys;
 use crate::partition::PartitionListing;
-use crate::storage::{write_stamp, ListRequest};
+use crate::parallel;
+use crate::storage::{write_stamp, ListRequest, StoredObject};
 use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -83,22 +84,55 @@ impl Resource {
         id: &str,
     ) -> Result<Option<(Map<String, Value>, String)>> {
         let Some(object) = self.ctx.store.get(&self.record_key(state, id)).await? else { return Ok(None) };
-        let raw = stored::raw_fields(&object.head, &object.body);
-        let version = stored::written_version(&raw).unwrap_or(&state.version).to_string();
-        let blocking = stored::needs_key_derivation(state, &raw);
+        let blocking = state.has_secrets && stored::needs_key_derivation(state, &stored::raw_fields(&object.head, &object.body));
         let state = state.clone();
         let id = id.to_string();
-        let record = maybe_blocking(blocking, move || {
-            let facts = ObjectFacts {
-                content_length: write_stamp::unstamped(&object.body).len() as u64,
-                content_type: object.head.content_type.as_deref(),
-                last_modified_ms: object.head.last_modified_ms,
-                etag: &object.head.etag,
+        Ok(Some(maybe_blocking(blocking, move || decode_stored(&state, &id, &object)).await??))
+    }
+
+    /// The stored objects of `ids` (in order; `None` for a missing one), fetched `parallelism` at
+    /// a time. IDs from users are checked first (`check_ids`); listed ones are taken as they are.
+    async fn fetch_objects(
+        &self,
+        state: &ResourceState,
+        ids: Vec<String>,
+        check_ids: bool,
+    ) -> Vec<(String, Result<Option<Arc<StoredObject>>>)> {
+        stream::iter(ids)
+            .map(|id| async move {
+                let outcome = match check_ids.then(|| keys::check_lookup_id(&id)).transpose() {
+                    Ok(_) => self.ctx.store.get(&self.record_key(state, &id)).await,
+                    Err(error) => Err(error),
+                };
+                (id, outcome)
+            })
+            .buffered(self.ctx.parallelism)
+            .collect()
+            .await
+    }
+
+    /// Records of fetched objects, in order, decoded on several threads when there are many.
+    async fn decode_objects(
+        &self,
+        state: &Arc<ResourceState>,
+        fetched: Vec<(String, Result<Option<Arc<StoredObject>>>)>,
+    ) -> Vec<(String, Result<Option<Map<String, Value>>>)> {
+        // PBKDF2 (a key's first use) must not run on the JS thread.
+        let inline = !state.has_secrets
+            || fetched.iter().all(|(_, outcome)| match outcome {
+                Ok(Some(object)) => !stored::needs_key_derivation(state, &stored::raw_fields(&object.head, &object.body)),
+                _ => true,
+            });
+        let state = state.clone();
+        parallel::map(fetched, inline, move |(id, outcome)| {
+            let record = match outcome {
+                Ok(Some(object)) => decode_stored(&state, &id, &object).map(|(record, _)| Some(record)),
+                Ok(None) => Ok(None),
+                Err(error) => Err(error),
             };
-            stored::to_record(&state, &id, raw, &facts)
+            (id, record)
         })
-        .await??;
-        Ok(Some((record, version)))
+        .await
     }
 
     pub async fn exists(&self, id: &str) -> Result<bool> {
@@ -110,43 +144,26 @@ impl Resource {
     /// Records in the order asked; a missing or unreadable one becomes `{id, _error}`.
     pub async fn get_many(&self, ids: &[String]) -> Vec<Map<String, Value>> {
         let state = self.state();
-        stream::iter(ids.to_vec())
-            .map(|id| {
-                let state = state.clone();
-                async move {
-                    let outcome = match keys::check_lookup_id(&id) {
-                        Ok(()) => self.fetch(&state, &id).await,
-                        Err(e) => Err(e),
-                    };
-                    match outcome {
-                        Ok(Some(record)) => record,
-                        Ok(None) => error_item(&id, &self.no_such_key(&state, &id)),
-                        Err(e) => error_item(&id, &e),
-                    }
-                }
-            })
-            .buffered(self.ctx.parallelism)
-            .collect()
+        let fetched = self.fetch_objects(&state, ids.to_vec(), true).await;
+        self.decode_objects(&state, fetched)
             .await
+            .into_iter()
+            .map(|(id, outcome)| match outcome {
+                Ok(Some(record)) => record,
+                Ok(None) => error_item(&id, &self.no_such_key(&state, &id)),
+                Err(e) => error_item(&id, &e),
+            })
+            .collect()
     }
 
     /// Records of the given IDs, skipping any that vanished meanwhile; objects that cannot be
     /// read are listed apart. A store failure fails the call.
     pub(super) async fn records(&self, ids: Vec<String>) -> Result<Records> {
         let state = self.state();
-        let fetched: Vec<(String, Result<Option<Map<String, Value>>>)> = stream::iter(ids)
-            .map(|id| {
-                let state = state.clone();
-                async move {
-                    let outcome = self.fetch(&state, &id).await;
-                    (id, outcome)
-                }
-            })
-            .buffered(self.ctx.parallelism)
-            .collect()
-            .await;
-        let mut out = Records { records: Vec::with_capacity(fetched.len()), unreadable: Vec::new() };
-        for (id, outcome) in fetched {
+        let fetched = self.fetch_objects(&state, ids, false).await;
+        let decoded = self.decode_objects(&state, fetched).await;
+        let mut out = Records { records: Vec::with_capacity(decoded.len()), unreadable: Vec::new() };
+        for (id, outcome) in decoded {
             match outcome {
                 Ok(Some(record)) => out.records.push(record),
                 Ok(None) => {}
@@ -302,6 +319,19 @@ fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Object(_), _) | (Value::Array(_), _) => false,
         _ => a == b,
     }
+}
+
+/// A stored object as the record users see, with the version it was written with.
+fn decode_stored(state: &ResourceState, id: &str, object: &StoredObject) -> Result<(Map<String, Value>, String)> {
+    let raw = stored::raw_fields(&object.head, &object.body);
+    let version = stored::written_version(&raw).unwrap_or(&state.version).to_string();
+    let facts = ObjectFacts {
+        content_length: write_stamp::unstamped(&object.body).len() as u64,
+        content_type: object.head.content_type.as_deref(),
+        last_modified_ms: object.head.last_modified_ms,
+        etag: &object.head.etag,
+    };
+    Ok((stored::to_record(state, id, raw, &facts)?, version))
 }
 
 fn error_item(id: &str, error: &Error) -> Map<String, Value> {

@@ -8,7 +8,7 @@ use crate::encoding::{json, metadata};
 use crate::error::Result;
 use crate::storage::{Metadata, ObjectHead};
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Headers and body of an object about to be written.
 pub struct Encoded {
@@ -58,8 +58,9 @@ pub fn raw_fields(head: &ObjectHead, body: &[u8]) -> RawFields {
         fields.push((key.clone(), value));
     }
     if let Some(Value::Object(body)) = parse_body(body) {
-        let in_metadata: HashSet<String> = fields.iter().map(|(k, _)| k.clone()).collect();
-        fields.extend(body.into_iter().filter(|(key, _)| !in_metadata.contains(key)));
+        // Metadata wins over the body; a few dozen short keys compare faster than they hash.
+        let body_only: Vec<_> = body.into_iter().filter(|(key, _)| !fields.iter().any(|(k, _)| k == key)).collect();
+        fields.extend(body_only);
     }
     RawFields { fields, stored_map }
 }
@@ -78,11 +79,15 @@ fn parse_stored_map(text: &str) -> Option<HashMap<String, String>> {
 }
 
 /// Mapped fields as the codec reads them, straight from a split (no transport round trip).
-pub fn split_fields(split: &Split) -> RawFields {
-    let mut fields: Vec<(String, Value)> = split.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    if let Some(body) = &split.body {
-        let seen: HashSet<&String> = split.metadata.keys().collect();
-        fields.extend(body.iter().filter(|(k, _)| !seen.contains(k)).map(|(k, v)| (k.clone(), v.clone())));
+pub fn split_fields(split: Split) -> RawFields {
+    let Split { metadata, body, .. } = split;
+    let mut fields: Vec<(String, Value)> = Vec::with_capacity(metadata.len() + body.as_ref().map_or(0, Map::len));
+    if let Some(body) = body {
+        let body: Vec<_> = body.into_iter().filter(|(k, _)| !metadata.contains_key(k)).collect();
+        fields.extend(metadata);
+        fields.extend(body);
+    } else {
+        fields.extend(metadata);
     }
     RawFields { fields, stored_map: None }
 }

@@ -9,6 +9,7 @@ use crate::crypto;
 use crate::error::{Error, ErrorKind, Result};
 use crate::id;
 use crate::keys;
+use crate::parallel;
 use crate::storage::{write_stamp, PutOutcome, PutRequest};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
@@ -40,6 +41,13 @@ struct CreateOnly {
     random_id: bool,
 }
 
+/// What a record PUT answered: its ETag, and the length of the body without its write stamp
+/// (the `_contentLength` a read reports).
+struct PutRecord {
+    etag: String,
+    content_length: u64,
+}
+
 /// A validated, encoded record ready to be put.
 struct Prepared {
     id: String,
@@ -61,15 +69,24 @@ impl Resource {
             data.insert("updatedAt".into(), Value::String(now));
         }
         let prepared = prepare(&state, id, data, WriteOp::Insert, None).await?;
-        let Some(etag) = self.put_record(&state, &prepared, Some(create), None).await? else {
+        let Some(put) = self.put_record(&state, &prepared, Some(create), None).await? else {
             return Err(already_exists(&prepared.id));
         };
         let partition_errors = self.put_references(&state, &prepared.id, &prepared.data).await;
-        self.written(&state, prepared, etag, None, partition_errors).await
+        self.written(&state, prepared, put, None, partition_errors).await
     }
 
     /// Inserts each document; failures are returned in place (s3db.js reports them as events).
-    pub async fn insert_many(&self, documents: Vec<Map<String, Value>>) -> Vec<Result<WriteOutcome>> {
+    /// On a store that answers at once, the batch is split over several threads (the work is
+    /// all validation and encoding); on a remote one, `parallelism` inserts are in flight.
+    pub async fn insert_many(self: &Arc<Self>, documents: Vec<Map<String, Value>>) -> Vec<Result<WriteOutcome>> {
+        if self.ctx.store.answers_at_once() {
+            let state = self.state();
+            // PBKDF2 (a key's first use) must not run on the JS thread.
+            let inline = !state.has_secrets || crypto::write_key_ready(&state.passphrase);
+            let this = self.clone();
+            return parallel::map(documents, inline, move |doc| futures::executor::block_on(this.insert(doc))).await;
+        }
         stream::iter(documents).map(|doc| self.insert(doc)).buffered(self.ctx.parallelism).collect().await
     }
 
@@ -112,9 +129,9 @@ impl Resource {
         let old = stored::user_fields(&before);
         let data = self.merged(&state, &before, patch.clone());
         let prepared = prepare(&state, id.to_string(), data, WriteOp::Update, Some(id)).await?;
-        let Some(etag) = self.put_record(&state, &prepared, None, Some(read_etag)).await? else { return Ok(None) };
+        let Some(put) = self.put_record(&state, &prepared, None, Some(read_etag)).await? else { return Ok(None) };
         let partition_errors = self.move_references(&state, id, Some((&old, &before_version)), &prepared.data).await;
-        self.written(&state, prepared, etag, Some(before), partition_errors).await.map(Some)
+        self.written(&state, prepared, put, Some(before), partition_errors).await.map(Some)
     }
 
     /// What `update(id, patch)` would validate, with the `id` first: the stored fields with the
@@ -154,12 +171,12 @@ impl Resource {
             data.insert("updatedAt".into(), Value::String(now));
         }
         let prepared = prepare(&state, id.to_string(), data, WriteOp::Replace, None).await?;
-        let etag = self.put_record(&state, &prepared, None, None).await?.expect("an unconditional put is written");
+        let put = self.put_record(&state, &prepared, None, None).await?.expect("an unconditional put is written");
         let old = stored_before.as_ref().map(|(record, version)| (stored::user_fields(record), version.clone()));
         let partition_errors =
             self.move_references(&state, id, old.as_ref().map(|(data, v)| (data, v.as_str())), &prepared.data).await;
         let before = stored_before.map(|(record, _)| record);
-        self.written(&state, prepared, etag, before, partition_errors).await
+        self.written(&state, prepared, put, before, partition_errors).await
     }
 
     /// Updates the record named by `document.id` when it exists, inserts it otherwise. When a
@@ -247,8 +264,9 @@ impl Resource {
         prepared: &Prepared,
         create: Option<CreateOnly>,
         if_match: Option<String>,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<PutRecord>> {
         let mut encoded = stored::encode(state, &prepared.split);
+        let content_length = encoded.body.len() as u64;
         let stamped = write_stamp::stamp(&mut encoded.body);
         let request = PutRequest {
             key: self.record_key(state, &prepared.id),
@@ -261,7 +279,7 @@ impl Resource {
             stamped,
         };
         Ok(match self.ctx.store.put(request).await? {
-            PutOutcome::Written { etag } => Some(etag),
+            PutOutcome::Written { etag } => Some(PutRecord { etag, content_length }),
             PutOutcome::Conflict => None,
         })
     }
@@ -271,17 +289,22 @@ impl Resource {
         &self,
         state: &Arc<ResourceState>,
         prepared: Prepared,
-        etag: String,
+        put: PutRecord,
         before: Option<Map<String, Value>>,
         partition_errors: Vec<Error>,
     ) -> Result<WriteOutcome> {
-        let body_len = prepared.split.body.as_ref().map(|b| crate::encoding::json::stringify(&Value::Object(b.clone())).len());
-        let facts_len = body_len.unwrap_or(0) as u64;
-        let content_type = if facts_len > 0 { "application/json" } else { "application/octet-stream" };
-        let raw = stored::split_fields(&prepared.split);
-        let facts = ObjectFacts { content_length: facts_len, content_type: Some(content_type), last_modified_ms: self.ctx.now_ms(), etag: &etag };
-        let record = stored::to_record(state, &prepared.id, raw, &facts)?;
-        Ok(WriteOutcome { record, before, exceeds_limit: prepared.split.exceeds_limit, partition_errors })
+        let content_type = if put.content_length > 0 { "application/json" } else { "application/octet-stream" };
+        let Prepared { id, split, .. } = prepared;
+        let exceeds_limit = split.exceeds_limit.clone();
+        let raw = stored::split_fields(split);
+        let facts = ObjectFacts {
+            content_length: put.content_length,
+            content_type: Some(content_type),
+            last_modified_ms: self.ctx.now_ms(),
+            etag: &put.etag,
+        };
+        let record = stored::to_record(state, &id, raw, &facts)?;
+        Ok(WriteOutcome { record, before, exceeds_limit, partition_errors })
     }
 
     pub(super) async fn delete_keys(&self, keys: Vec<String>) -> Result<()> {
@@ -501,6 +524,52 @@ mod tests {
             thread.join().unwrap().unwrap();
         }
         assert_eq!(block_on(people.get("same")).unwrap()["name"], "x");
+    }
+
+    /// Batches big enough to be split over threads keep their order, their per-document
+    /// failures, and are read back whole (getMany and list decode in parallel too).
+    #[test]
+    fn big_batches_on_a_local_store_run_in_parallel_in_order() {
+        use crate::storage::memory::MemoryStore;
+        use crate::{Database, DatabaseOptions};
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        runtime.block_on(async {
+            let db = Database::new(Arc::new(MemoryStore::new()), DatabaseOptions::default());
+            db.connect().await.unwrap();
+            let config = json!({"name": "people", "attributes": {"n": "number", "region": "string"},
+                "partitions": {"byRegion": {"fields": {"region": "string"}}}});
+            let people = db.create_resource(&config).await.unwrap();
+            let mut docs: Vec<Map<String, Value>> =
+                (0..600).map(|n| json!({"id": format!("p{n:04}"), "n": n, "region": if n % 2 == 0 { "a" } else { "b" }}).as_object().unwrap().clone()).collect();
+            docs[500] = json!({"id": "p0007", "n": -1, "region": "a"}).as_object().unwrap().clone();
+            docs[501] = json!({"id": "p9999", "n": "not a number"}).as_object().unwrap().clone();
+            let outcomes = people.insert_many(docs).await;
+            assert_eq!(outcomes.len(), 600);
+            for (index, outcome) in outcomes.iter().enumerate() {
+                match index {
+                    500 => assert!(outcome.as_ref().unwrap_err().message.contains("already exists")),
+                    501 => assert!(outcome.is_err()),
+                    _ => assert_eq!(outcome.as_ref().unwrap().record["id"], format!("p{index:04}")),
+                }
+            }
+            let ids: Vec<String> = (0..600).rev().map(|n| format!("p{n:04}")).collect();
+            let read = people.get_many(&ids).await;
+            assert_eq!(read.len(), 600);
+            for (record, id) in read.iter().zip(&ids) {
+                assert_eq!(&record["id"], id.as_str());
+                let missing = id == "p0500" || id == "p0501";
+                assert_eq!(record.contains_key("_error"), missing, "{id}");
+            }
+            assert_eq!(read[599 - 7]["n"], 7);
+            let listed = people.list(&Default::default()).await.unwrap();
+            assert_eq!(listed.records.len(), 598);
+            let in_a = crate::resource::ListOptions {
+                partition: Some("byRegion".into()),
+                partition_values: json!({"region": "a"}).as_object().unwrap().clone(),
+                ..Default::default()
+            };
+            assert_eq!(people.list(&in_a).await.unwrap().records.len(), 299);
+        });
     }
 
     #[test]

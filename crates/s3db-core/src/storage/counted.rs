@@ -87,6 +87,10 @@ impl<S: ObjectStore + ?Sized> ObjectStore for Counted<S> {
         self.counts.record(Command::List);
         self.inner.list(request)
     }
+
+    fn answers_at_once(&self) -> bool {
+        self.inner.answers_at_once()
+    }
 }
 
 #[cfg(test)]

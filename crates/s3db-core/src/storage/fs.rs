@@ -355,6 +355,10 @@ impl ObjectStore for FsStore {
     fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
         futures::future::ready(self.list_now(&request)).boxed()
     }
+
+    fn answers_at_once(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -56,4 +56,8 @@ impl<S: ObjectStore, H: WriteHook> ObjectStore for InterceptedStore<S, H> {
     fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
         self.inner.list(request)
     }
+
+    fn answers_at_once(&self) -> bool {
+        self.inner.answers_at_once()
+    }
 }

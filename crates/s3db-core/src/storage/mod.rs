@@ -111,6 +111,11 @@ pub trait ObjectStore: Send + Sync {
     /// Deletes up to 1000 keys per call; returns how many existed.
     fn delete_many(&self, keys: Vec<String>) -> BoxFuture<'_, Result<usize>>;
     fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>>;
+    /// True when every future this store returns is ready when first polled (local stores):
+    /// batches may then run on several threads instead of interleaving requests.
+    fn answers_at_once(&self) -> bool {
+        false
+    }
 }
 
 /// ETag the local stores give an object: its MD5 in hex, quoted, as S3 reports single-part uploads.

@@ -100,6 +100,10 @@ impl<S: ObjectStore + ?Sized> ObjectStore for Observed<S> {
         let prefix = request.prefix.clone();
         self.observe(Command::List, &prefix, self.inner.list(request))
     }
+
+    fn answers_at_once(&self) -> bool {
+        self.inner.answers_at_once()
+    }
 }
 
 #[cfg(test)]

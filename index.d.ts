@@ -110,6 +110,10 @@ export interface DatabaseOptions extends S3Tunables {
   forcePathStyle?: boolean;
   passphrase?: string;
   parallelism?: number | string;
+  /** S3 request scheduling: concurrency (default 100 when given), retries, auto-tuning, monitoring. */
+  executorPool?: ExecutorPoolOptions;
+  /** Merged into `executorPool.monitoring`. */
+  taskExecutorMonitoring?: ExecutorPoolOptions['monitoring'];
   verbose?: boolean;
   versioningEnabled?: boolean;
   persistHooks?: boolean;
@@ -117,6 +121,123 @@ export interface DatabaseOptions extends S3Tunables {
   cache?: unknown;
   /** Plugin instances, plugin classes (instantiated with the database) or `{setup, start, stop}` objects. */
   plugins?: Array<Plugin | PluginLike | (new (...args: any[]) => Plugin | PluginLike)>;
+}
+
+export interface ExecutorPoolOptions {
+  /** Requests in flight at once (1–1000), or `'auto'` to start at 100 within the auto-tuning bounds. */
+  concurrency?: number | 'auto';
+  /** Retries after a failed attempt (exponential backoff with jitter). */
+  retries?: number;
+  /** First retry's backoff in ms. */
+  retryDelay?: number;
+  /** Per-attempt timeout in ms. */
+  timeout?: number;
+  autoTuning?: AutoTuningOptions;
+  /** Older spelling of `autoTuning`. */
+  autotune?: AutoTuningOptions;
+  monitoring?: { enabled?: boolean; reportInterval?: number; exporter?: (snapshot: PoolSnapshot) => void; [key: string]: unknown };
+}
+
+export interface AutoTuningOptions {
+  enabled?: boolean;
+  minConcurrency?: number;
+  maxConcurrency?: number;
+  /** Median request time (ms) above which concurrency backs off. */
+  targetLatency?: number;
+  adjustmentInterval?: number;
+}
+
+export interface QueueStats {
+  /** `null` on local stores, which answer every request at once. */
+  concurrency: number | null;
+  queueSize: number;
+  activeCount: number;
+  processedCount: number;
+  errorCount: number;
+  retryCount: number;
+}
+
+export interface RequestLatencies {
+  count: number;
+  sampleSize: number;
+  avgExecution: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface PoolSnapshot extends QueueStats {
+  timestamp: number;
+  metrics: RequestLatencies | null;
+}
+
+export interface TaskContext {
+  id: string;
+  attempt: number;
+  retries: number;
+  metadata: Record<string, unknown>;
+  signal: AbortSignal;
+}
+
+export interface TasksPoolOptions {
+  concurrency?: number | 'auto';
+  retries?: number;
+  retryDelay?: number;
+  timeout?: number;
+  /** Error names or codes worth a retry (empty: all). */
+  retryableErrors?: string[];
+  autoTuning?: AutoTuningOptions;
+  features?: { emitEvents?: boolean };
+}
+
+export interface EnqueueOptions {
+  priority?: number;
+  retries?: number;
+  timeout?: number;
+  metadata?: Record<string, unknown>;
+  id?: string;
+}
+
+export declare class TasksPool extends EventEmitter {
+  constructor(options?: TasksPoolOptions);
+  readonly concurrency: number | 'auto';
+  readonly effectiveConcurrency: number;
+  enqueue<T>(fn: (context: TaskContext) => T | Promise<T>, options?: EnqueueOptions): Promise<T>;
+  addBatch<T>(fns: Array<(context: TaskContext) => T | Promise<T>>, options?: EnqueueOptions & {
+    onItemComplete?: (result: T, index: number) => void; onItemError?: (error: Error, index: number) => void;
+  }): Promise<{ results: Array<T | null>; errors: Array<{ error: Error; index: number }>; batchId: string }>;
+  process<T, R>(items: T[], processor: (item: T, index: number, pool: TasksPool) => R | Promise<R>, options?: EnqueueOptions & {
+    onSuccess?: (item: T, result: R) => void; onError?: (item: T, error: Error) => void;
+  }): Promise<{ results: R[]; errors: Array<{ item: T; error: Error; index: number }> }>;
+  static map<T, R>(items: T[], processor: (item: T, index: number) => R | Promise<R>, options?: {
+    concurrency?: number; onItemComplete?: (result: R, index: number) => void; onItemError?: (error: Error, item: T, index: number) => void;
+  }): Promise<{ results: R[]; errors: Array<{ item: T; error: Error; index: number }> }>;
+  pause(): Promise<void>;
+  resume(): void;
+  drain(): Promise<void>;
+  stop(): void;
+  destroy(): Promise<void>;
+  setConcurrency(concurrency: number | 'auto'): void;
+  getConcurrency(): number | 'auto';
+  getStats(): { queueSize: number; activeCount: number; processedCount: number; errorCount: number; retryCount: number; concurrency: number | 'auto'; effectiveConcurrency: number; paused: boolean; stopped: boolean };
+  getTaskMetrics(taskId: string): Record<string, unknown> | undefined;
+  getAggregateMetrics(since?: number): {
+    count: number; avgQueueWait: number; avgExecution: number; avgTotal: number; p50Execution: number; p95Execution: number;
+    p99Execution: number; errorRate: number; avgRetries: number; autoTuning: Record<string, number> | null;
+  } | null;
+}
+
+export declare class TasksRunner extends TasksPool {
+  static readonly failed: unique symbol;
+  static readonly notRun: unique symbol;
+  static withConcurrency(concurrency: number): TasksRunner;
+  static process<T, R>(items: T[], processor: (item: T, index: number, runner: TasksRunner) => R | Promise<R>, options?: TasksPoolOptions & EnqueueOptions): Promise<{ results: R[]; errors: Array<{ item: T; error: Error; index: number }> }>;
+  processIterable<T, R>(items: Iterable<T> | AsyncIterable<T>, processor: (item: T, index: number, runner: TasksRunner) => R | Promise<R>, options?: EnqueueOptions & {
+    onItemComplete?: (item: T, result: R) => void; onItemError?: (item: T, error: Error) => void;
+  }): Promise<{ results: R[]; errors: Array<{ item: T; error: Error; index: number }> }>;
+  processCorresponding<T, R>(items: T[], processor: (item: T, index: number, runner: TasksRunner) => R | Promise<R>, options?: EnqueueOptions): Promise<Array<R | typeof TasksRunner.failed | typeof TasksRunner.notRun>>;
+  getProgress(): { total: number; completed: number; failed: number; pending: number; percentage: number };
+  reset(): void;
 }
 
 /** Fields every record read back carries. */
@@ -889,6 +1010,13 @@ export declare class StoreClient extends EventEmitter {
   /** Requests answered so far, by S3 command name (`PutObjectCommand`, `GetObjectCommand`, …). */
   getRequestCounts(): Record<string, number>;
   getTransferCounts(): { uploaded: number; downloaded: number };
+  /** The S3 request scheduler (`executorPool`); local stores report `concurrency: null`. */
+  getQueueStats(): QueueStats;
+  /** Latencies of the last 1 024 S3 requests, or `null`. */
+  getAggregateMetrics(): RequestLatencies | null;
+  getConcurrency(): number | null;
+  /** S3 clients only: how many requests may be in flight (1–1000). */
+  setConcurrency(concurrency: number): void;
   /** Computed from the request counts until something (CostsPlugin) assigns its own object. */
   costs: Costs;
   exportBackup(outputDir: string, options?: BackupOptions): Promise<BackupManifest>;
@@ -1003,6 +1131,8 @@ export declare class ResourceError extends S3dbError {}
 export declare class PartitionError extends S3dbError {}
 export declare class PluginError extends S3dbError {}
 export declare class PluginStorageError extends S3dbError {}
+export declare class TaskTimeoutError extends S3dbError {}
+export declare class PoolStoppedError extends S3dbError {}
 export declare class ReplicationError extends S3dbError {
   replicatorClass: string;
   operation: string;

@@ -12,6 +12,7 @@ const { storeForClient, hasClientInterface } = require('./js-client.cjs');
 const { HOOK_NAMES, LEGACY_HOOKS, DatabaseHooks } = require('./hooks.cjs');
 const { PluginHost } = require('./plugins/host.cjs');
 const { emitIfObserved } = require('./events.cjs');
+const { executorPoolSettings, monitoringOptions, startMonitoring } = require('./executor-pool.cjs');
 const { ConnectionStringError, ResourceNotFound, ResourceError, ValidationError } = require('./errors.cjs');
 
 const S3DB_VERSION = '12.4.0';
@@ -191,7 +192,9 @@ class Database extends EventEmitter {
     this.s3dbVersion = S3DB_VERSION;
     this.options = withSecretsHidden(options);
     this.verbose = Boolean(options.verbose);
-    this.parallelism = Number.parseInt(options.parallelism ?? 10, 10) || 10;
+    this.parallelism = executorPoolSettings(options).parallelism ?? (Number.parseInt(options.parallelism ?? 10, 10) || 10);
+    this._poolMonitoring = monitoringOptions(options);
+    this._stopPoolMonitoring = null;
     this.passphrase = passphraseOf(options);
     this.versioningEnabled = Boolean(options.versioningEnabled);
     this.persistHooks = Boolean(options.persistHooks);
@@ -260,6 +263,9 @@ class Database extends EventEmitter {
       }
     }
     this._connected = true;
+    if (!this._stopPoolMonitoring) {
+      this._stopPoolMonitoring = startMonitoring(this.client, this._poolMonitoring, (error) => emitIfObserved(this, 'error', error));
+    }
     await this.startPlugins();
     if (reply.healingLog.length) this.emit('metadataHealed', { healingLog: reply.healingLog, metadata: this.savedMetadata });
     this.emit('connected', new Date());
@@ -426,6 +432,8 @@ class Database extends EventEmitter {
   /** Stops plugins, drops every listener (resources, plugins, client, database), forgets resources. */
   async disconnect() {
     try {
+      if (this._stopPoolMonitoring) this._stopPoolMonitoring();
+      this._stopPoolMonitoring = null;
       if (typeof this.client.flush === 'function') this.client.flush();
       await this._hooks.run('beforeDisconnect', { method: 'disconnect', args: [] });
       await this._pluginHost.stopAll();

@@ -22,6 +22,7 @@ const replicator = require('./plugins/replicator/index.cjs');
 const queueConsumer = require('./plugins/queue-consumer/index.cjs');
 const { ImporterPlugin, Transformers } = require('./plugins/importer.cjs');
 const { PluginStorage } = require('./plugins/storage.cjs');
+const { TasksPool, TasksRunner, TaskTimeoutError, PoolStoppedError } = require('./tasks.cjs');
 
 const helpers = require('./helpers.cjs');
 const { Schema } = require('./schema.cjs');
@@ -29,6 +30,10 @@ const { Validator } = require('./validator.cjs');
 const { behaviors, getBehavior, AVAILABLE_BEHAVIORS, DEFAULT_BEHAVIOR } = require('./behaviors.cjs');
 
 module.exports = {
+  TasksPool,
+  TasksRunner,
+  TaskTimeoutError,
+  PoolStoppedError,
   S3db,
   Database,
   Resource,

@@ -19,6 +19,6 @@ export const {
   EncryptionError, CryptoError, SchemaError, ResourceError, PartitionError, PluginError,
   PluginStorageError, BackupError, ReplicationError, CacheError, QueueError, PartitionDriverError, BehaviorError, StreamError, MetadataLimitError,
   AnalyticsNotEnabledError, ConnectionStringError, UnknownError, ResourceNotFound, NoSuchBucket,
-  NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem,
+  NoSuchKey, NotFound, MissingMetadata, InvalidResourceItem, TasksPool, TasksRunner, TaskTimeoutError, PoolStoppedError,
 } = cjs;
 export default S3db;

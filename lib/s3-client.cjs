@@ -8,6 +8,7 @@ const { native } = require('./native.cjs');
 const { ConnectionString, S3_DEFAULT_ENDPOINT } = require('./connection-string.cjs');
 const { StoreClient } = require('./store-client.cjs');
 const { fromNative } = require('./errors.cjs');
+const { executorPoolSettings } = require('./executor-pool.cjs');
 
 let nextId = 1;
 
@@ -28,8 +29,9 @@ function nativeSettings(parsed, options) {
     accessKeyId: parsed.accessKeyId,
     secretAccessKey: parsed.secretAccessKey,
     sessionToken: parsed.sessionToken,
-    parallelism: options.parallelism,
     requestTimeout: options.httpClientOptions && options.httpClientOptions.timeout,
+    ...options.pool,
+    parallelism: options.parallelism,
   };
   for (const name of TUNABLES) {
     const value = options[name] ?? parsed[name];
@@ -43,16 +45,19 @@ class S3Client extends StoreClient {
    * `{connectionString, parallelism = 10, verbose, id, httpClientOptions: {timeout}}` plus the
    * tunables `requestTimeout`, `connectTimeout` (ms), `maxAttempts`, `requestChecksumCalculation`
    * (`WHEN_REQUIRED` | `WHEN_SUPPORTED`) and `conditionalWrites` (`auto` | `native` | `emulate`),
-   * also accepted as connection-string query parameters.
+   * also accepted as connection-string query parameters. `executorPool` (lib/executor-pool.cjs)
+   * sets the request concurrency, retries, timeout and auto-tuning.
    */
   constructor(options = {}) {
     const parsed = options.connectionString instanceof ConnectionString
       ? options.connectionString
       : new ConnectionString(options.connectionString);
-    const parallelism = Number.parseInt(options.parallelism ?? 10, 10) || 10;
     let storage;
+    let parallelism;
     try {
-      storage = native.NativeStore.s3(JSON.stringify(nativeSettings(parsed, { ...options, parallelism })));
+      const pool = executorPoolSettings(options);
+      parallelism = pool.parallelism ?? (Number.parseInt(options.parallelism ?? 10, 10) || 10);
+      storage = native.NativeStore.s3(JSON.stringify(nativeSettings(parsed, { ...options, pool, parallelism })));
     } catch (error) {
       throw fromNative(error);
     }

@@ -5,7 +5,7 @@
 const { EventEmitter } = require('node:events');
 const { Readable } = require('node:stream');
 const { call } = require('./native.cjs');
-const { fromNative, NoSuchKey, UnknownError } = require('./errors.cjs');
+const { fromNative, NoSuchKey, UnknownError, ValidationError } = require('./errors.cjs');
 const { installCosts } = require('./costs.cjs');
 const { exportBackup, importBackup } = require('./backup.cjs');
 
@@ -81,6 +81,34 @@ class StoreClient extends EventEmitter {
   /** Requests answered so far, by S3 command name (`{PutObjectCommand: 3, …}`). */
   getRequestCounts() {
     return JSON.parse(this.storage.requestCounts());
+  }
+
+  /**
+   * The request scheduler (`executorPool`): `{concurrency, queueSize, activeCount,
+   * processedCount, errorCount, retryCount}`. Local stores answer at once: nothing queues.
+   */
+  getQueueStats() {
+    return JSON.parse(this.storage.queueStats());
+  }
+
+  /** Latencies of the last 1 024 S3 requests in ms (`{count, sampleSize, avgExecution, p50, p95, p99}`), or `null`. */
+  getAggregateMetrics() {
+    return JSON.parse(this.storage.requestLatencies());
+  }
+
+  /** How many S3 requests may be in flight (`null` on local stores, which have no limit). */
+  getConcurrency() {
+    return this.getQueueStats().concurrency;
+  }
+
+  /** Changes how many S3 requests may be in flight (1–1000); running requests finish. */
+  setConcurrency(concurrency) {
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+      throw new ValidationError({ message: `concurrency must be a whole number from 1 to 1000, got ${String(concurrency)}` });
+    }
+    if (!this.storage.setConcurrency(concurrency)) {
+      throw new ValidationError({ message: `${this.constructor.name} answers every request at once: it has no concurrency to set` });
+    }
   }
 
   /** Bytes those requests carried: `{uploaded, downloaded}` (bodies and metadata up, bodies down). */

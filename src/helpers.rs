@@ -100,3 +100,26 @@ pub fn measured_text(value: String) -> Result<String> {
     let value = crate::resource::parse_json(&value, "value").map_err(crate::errors::to_napi)?;
     Ok(sizes::transform_value(&value))
 }
+
+/// The concurrency auto-tuning picks next (the engine's policy, shared with `TasksPool`):
+/// `p50Ms` is the recent median task time (`null` when none finished), `waiting` the queue length.
+#[napi(catch_unwind)]
+pub fn auto_tune_concurrency(
+    current: u32,
+    p50_ms: Option<f64>,
+    waiting: u32,
+    min_concurrency: u32,
+    max_concurrency: u32,
+    target_latency_ms: f64,
+) -> u32 {
+    use s3db_core::storage::scheduler::AutoTuning;
+    use std::time::Duration;
+    let millis = |ms: f64| Duration::from_secs_f64(ms.max(0.0) / 1000.0);
+    let tuning = AutoTuning {
+        min_concurrency: min_concurrency as usize,
+        max_concurrency: max_concurrency as usize,
+        target_latency: millis(target_latency_ms),
+        adjustment_interval: Duration::ZERO,
+    };
+    tuning.next(current as usize, p50_ms.map(millis), waiting as usize) as u32
+}

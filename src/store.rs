@@ -239,6 +239,46 @@ impl NativeStore {
         self.counter.counts().to_json()
     }
 
+    /// The request scheduler's state (`getQueueStats`): `{concurrency, queueSize, activeCount,
+    /// processedCount, errorCount, retryCount}`. Local stores answer at once: nothing queues
+    /// and `concurrency` is `null`.
+    #[napi]
+    pub fn queue_stats(&self) -> String {
+        match &self.counter {
+            Counter::S3(s3) => s3.scheduler().stats().to_json(s3.retry_count()).to_string(),
+            Counter::Wrapped(counted) => {
+                let processed: u64 = counted.counts().snapshot().iter().map(|(_, n)| n).sum();
+                serde_json::json!({
+                    "concurrency": null, "queueSize": 0, "activeCount": 0,
+                    "processedCount": processed, "errorCount": 0, "retryCount": 0,
+                })
+                .to_string()
+            }
+        }
+    }
+
+    /// Request latencies over the last 1024 requests (`getAggregateMetrics`): `{count,
+    /// sampleSize, avgExecution, p50, p95, p99}` in ms; `null` before any request or on a local store.
+    #[napi]
+    pub fn request_latencies(&self) -> String {
+        match &self.counter {
+            Counter::S3(s3) => s3.scheduler().latency_summary().unwrap_or(Value::Null).to_string(),
+            Counter::Wrapped(_) => "null".into(),
+        }
+    }
+
+    /// Sets how many requests may be in flight (1–1000); `false` on a local store, which has no limit.
+    #[napi(catch_unwind)]
+    pub fn set_concurrency(&self, concurrency: u32) -> bool {
+        match &self.counter {
+            Counter::S3(s3) => {
+                s3.scheduler().set_concurrency(concurrency as usize);
+                true
+            }
+            Counter::Wrapped(_) => false,
+        }
+    }
+
     /// Bytes those requests carried: `{uploaded, downloaded}` (bodies and metadata up, bodies down).
     #[napi]
     pub fn transfer_counts(&self) -> String {

@@ -12,6 +12,7 @@ pub mod metadata_limit;
 pub mod observed;
 pub mod persist;
 pub mod requests;
+pub mod scheduler;
 pub mod s3;
 pub mod write_stamp;
 

@@ -9,6 +9,12 @@ use aws_sdk_s3::config::{
     SharedHttpClient,
 };
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Idle keep-alive connections are reused for this long.
@@ -23,7 +29,7 @@ fn http_client() -> SharedHttpClient {
 
 /// The SDK client for `config`. With static credentials nothing is awaited; without them the
 /// default chain (environment, shared profile, web identity, ECS, IMDS) is loaded first.
-pub async fn build(config: &S3Config) -> aws_sdk_s3::Client {
+pub async fn build(config: &S3Config, retries: Arc<AtomicU64>) -> aws_sdk_s3::Client {
     let http = http_client();
     let region = Region::new(config.region.clone());
     let builder = match &config.credentials {
@@ -63,9 +69,40 @@ pub async fn build(config: &S3Config) -> aws_sdk_s3::Client {
         )
         // Exponential backoff with full jitter on throttling (SlowDown, 503), 5xx, timeouts and
         // dropped connections.
-        .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts));
+        .retry_config(retry_config(config))
+        .interceptor(RetryCounter(retries));
     if let Some(endpoint) = &config.endpoint {
         builder = builder.endpoint_url(endpoint.clone());
     }
     aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+fn retry_config(config: &S3Config) -> RetryConfig {
+    let standard = RetryConfig::standard().with_max_attempts(config.max_attempts);
+    match config.retry_delay {
+        Some(delay) => standard.with_initial_backoff(delay),
+        None => standard,
+    }
+}
+
+/// Counts attempts after the first (the SDK's retries) for `getQueueStats().retryCount`.
+#[derive(Debug)]
+struct RetryCounter(Arc<AtomicU64>);
+
+impl Intercept for RetryCounter {
+    fn name(&self) -> &'static str {
+        "s3db-retry-counter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if cfg.load::<RequestAttempts>().is_some_and(|attempts| attempts.attempts() > 1) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
 }

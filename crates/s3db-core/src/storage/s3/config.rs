@@ -1,6 +1,7 @@
 //! S3 store settings, as the facade resolves them from a connection string and options.
 //! `Debug` never shows the secret key.
 
+use crate::storage::scheduler::{AutoTuning, MAX_CONCURRENCY};
 use crate::error::{Error, ErrorKind, Result};
 use serde_json::Value;
 use std::fmt;
@@ -64,8 +65,32 @@ pub struct S3Config {
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
     pub max_attempts: u32,
+    /// First retry's backoff (`executorPool.retryDelay`); later ones grow exponentially with jitter.
+    pub retry_delay: Option<Duration>,
     pub parallelism: usize,
+    /// `executorPool.autoTuning` when enabled.
+    pub auto_tuning: Option<AutoTuning>,
     pub conditional_writes: ConditionalWrites,
+}
+
+/// `autoTuning: {enabled, minConcurrency, maxConcurrency, targetLatency, adjustmentInterval}`
+/// (times in milliseconds); absent or `enabled: false` is none.
+fn auto_tuning(options: &Value) -> Result<Option<AutoTuning>> {
+    let Some(tuning) = options.get("autoTuning").filter(|t| !t.is_null()) else { return Ok(None) };
+    if flag(tuning, "enabled")? == Some(false) {
+        return Ok(None);
+    }
+    let min_concurrency = number(tuning, "minConcurrency")?.map_or(1, |n| n.clamp(1, MAX_CONCURRENCY as u64) as usize);
+    let max_concurrency = number(tuning, "maxConcurrency")?.map_or(MAX_CONCURRENCY, |n| n.clamp(1, MAX_CONCURRENCY as u64) as usize);
+    if min_concurrency > max_concurrency {
+        return Err(bad(format!("autoTuning.minConcurrency ({min_concurrency}) is above maxConcurrency ({max_concurrency})")));
+    }
+    Ok(Some(AutoTuning {
+        min_concurrency,
+        max_concurrency,
+        target_latency: Duration::from_millis(number(tuning, "targetLatency")?.unwrap_or(250)),
+        adjustment_interval: Duration::from_millis(number(tuning, "adjustmentInterval")?.unwrap_or(5000).max(10)),
+    }))
 }
 
 fn bad(message: String) -> Error {
@@ -142,7 +167,7 @@ impl S3Config {
     /// From the facade's options object:
     /// `{bucket, keyPrefix, region, endpoint, forcePathStyle, accessKeyId, secretAccessKey,
     /// sessionToken, requestChecksumCalculation, requestTimeout, connectTimeout, maxAttempts,
-    /// parallelism, conditionalWrites}` (times in milliseconds).
+    /// retryDelay, parallelism, autoTuning, conditionalWrites}` (times in milliseconds).
     pub fn from_json(options: &Value) -> Result<Self> {
         let bucket = text(options, "bucket").ok_or_else(|| bad("S3 connection needs a bucket".into()))?.to_string();
         let endpoint = endpoint(options)?;
@@ -169,7 +194,9 @@ impl S3Config {
             request_timeout: millis("requestTimeout", DEFAULT_REQUEST_TIMEOUT)?,
             connect_timeout: millis("connectTimeout", DEFAULT_CONNECT_TIMEOUT)?,
             max_attempts: number(options, "maxAttempts")?.map_or(DEFAULT_MAX_ATTEMPTS, |n| n.min(20) as u32),
+            retry_delay: number(options, "retryDelay")?.map(Duration::from_millis),
             parallelism: number(options, "parallelism")?.map_or(DEFAULT_PARALLELISM, |n| n.min(1000) as usize),
+            auto_tuning: auto_tuning(options)?,
             conditional_writes: conditional_writes(options)?,
         })
     }
@@ -250,5 +277,20 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(shown.contains("AKID"));
         assert!(!shown.contains("very-secret") && !shown.contains("tok-secret"));
+    }
+
+    #[test]
+    fn executor_pool_settings() {
+        let options = json!({"bucket": "b", "parallelism": 40, "retryDelay": 250, "maxAttempts": 4,
+            "autoTuning": {"minConcurrency": 5, "maxConcurrency": 80, "targetLatency": 100, "adjustmentInterval": 2000}});
+        let config = S3Config::from_json(&options).unwrap();
+        assert_eq!((config.parallelism, config.max_attempts, config.retry_delay), (40, 4, Some(Duration::from_millis(250))));
+        let tuning = config.auto_tuning.unwrap();
+        assert_eq!((tuning.min_concurrency, tuning.max_concurrency), (5, 80));
+        assert_eq!((tuning.target_latency, tuning.adjustment_interval), (Duration::from_millis(100), Duration::from_millis(2000)));
+        let off = S3Config::from_json(&json!({"bucket": "b", "autoTuning": {"enabled": false}})).unwrap();
+        assert!(off.auto_tuning.is_none() && off.retry_delay.is_none());
+        let inverted = S3Config::from_json(&json!({"bucket": "b", "autoTuning": {"minConcurrency": 9, "maxConcurrency": 3}}));
+        assert!(inverted.unwrap_err().message.contains("minConcurrency"));
     }
 }

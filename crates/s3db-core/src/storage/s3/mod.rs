@@ -22,13 +22,17 @@ use errors::{Failure, RequestContext};
 use futures::future::{BoxFuture, FutureExt};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
+use super::scheduler::{Scheduler, Slot};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::OnceCell;
 
 pub struct S3Store {
     config: S3Config,
     endpoint: String,
     client: OnceCell<aws_sdk_s3::Client>,
-    in_flight: Semaphore,
+    scheduler: Scheduler,
+    /// Attempts after the first, counted by the SDK client's interceptor.
+    retries: Arc<AtomicU64>,
     requests: RequestCounts,
     /// Whether the server honours `If-None-Match: *`, once known.
     native_conditional_writes: OnceCell<bool>,
@@ -38,7 +42,8 @@ impl S3Store {
     pub fn new(config: S3Config) -> Self {
         Self {
             endpoint: config.endpoint_for_messages(),
-            in_flight: Semaphore::new(config.parallelism.max(1)),
+            scheduler: Scheduler::new(config.parallelism, config.auto_tuning),
+            retries: Arc::default(),
             config,
             client: OnceCell::new(),
             requests: RequestCounts::default(),
@@ -55,17 +60,28 @@ impl S3Store {
     }
 
     async fn client(&self) -> &aws_sdk_s3::Client {
-        self.client.get_or_init(|| client::build(&self.config)).await
+        self.client.get_or_init(|| client::build(&self.config, self.retries.clone())).await
+    }
+
+    /// The request scheduler (`executorPool`): concurrency, queue and latencies.
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// Requests the SDK sent again after a failed attempt.
+    pub fn retry_count(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// Waits for a free request slot and counts the request it is taken for.
-    async fn slot(&self, command: Command) -> SemaphorePermit<'_> {
-        let permit = self.in_flight.acquire().await.expect("the request semaphore is never closed");
+    async fn slot(&self, command: Command) -> Slot<'_> {
+        let slot = self.scheduler.slot().await;
         self.requests.record(command);
-        permit
+        slot
     }
 
     fn failed(&self, failure: Failure, operation: &'static str, key: &str) -> Error {
+        self.scheduler.record_error();
         let context = RequestContext {
             operation,
             key,

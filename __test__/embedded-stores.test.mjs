@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { S3db, MemoryClient, FileSystemClient, NoSuchKey, ConnectionStringError } from '../lib/index.mjs';
-import { caught, userFields } from './helpers.mjs';
+import { caught, eventually, userFields } from './helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 's3db-embedded-'));
@@ -304,6 +304,28 @@ describe('filesystem store (file://)', () => {
     expect(listed).toEqual([...ids].sort());
     expect(await users.listIds({ offset: 10, limit: 5 })).toEqual([...ids].sort().slice(10, 15));
     expect((await users.page({ size: 7, offset: 28 })).items).toHaveLength(2);
+  });
+
+  it('a batch big enough to be written on several threads lands whole, with its partition references', async () => {
+    const db = new S3db({ connectionString: `file://${freshDir('batch')}` });
+    await db.connect();
+    const people = await db.createResource({
+      name: 'people', attributes: { n: 'number', city: 'string' }, partitions: { byCity: { fields: { city: 'string' } } },
+    });
+    const docs = Array.from({ length: 400 }, (_, n) => ({ id: `p${String(n).padStart(3, '0')}`, n, city: ['Porto', 'Lisbon'][n % 2] }));
+    docs.push({ id: 'p007', n: -1, city: 'Porto' });
+    const errors = [];
+    people.on('error', (error) => errors.push(error));
+    const written = await people.insertMany(docs);
+    expect(written.map((r) => r.id)).toEqual(docs.slice(0, 400).map((d) => d.id));
+    await eventually(() => errors.length === 1);
+    expect(errors[0].message).toContain("'p007' already exists");
+    expect(await people.count()).toBe(400);
+    expect(await people.listIds({ partition: 'byCity', partitionValues: { city: 'Lisbon' } })).toHaveLength(200);
+    const read = await people.getMany(docs.slice(0, 400).map((d) => d.id));
+    expect(read.map((r) => r.n)).toEqual(docs.slice(0, 400).map((d) => d.n));
+    expect((await people.get('p007')).n).toBe(7);
+    await db.disconnect();
   });
 
   it('two processes writing one store lose and tear nothing', async () => {

@@ -5,7 +5,7 @@ use std::panic;
 use std::sync::Arc;
 
 /// Below this many items per thread, handing work to another thread costs more than it saves.
-const MIN_ITEMS_PER_THREAD: usize = 64;
+const MIN_ITEMS_PER_THREAD: usize = 32;
 /// More threads than this rarely pay off for work this fine-grained.
 const MAX_THREADS: usize = 8;
 

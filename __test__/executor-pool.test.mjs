@@ -212,6 +212,8 @@ describe('TasksPool', () => {
 
   it('pauses, resumes, drains, and stop cancels what is still queued', async () => {
     const pool = new TasksPool({ concurrency: 1 });
+    let drained = 0;
+    pool.on('pool:drained', () => { drained += 1; });
     const done = [];
     const first = pool.enqueue(async () => { await sleep(10); done.push(1); });
     await pool.pause();
@@ -222,6 +224,7 @@ describe('TasksPool', () => {
     pool.resume();
     await pool.drain();
     expect(done).toEqual([1, 2]);
+    expect(drained).toBe(2); // once per busy spell: before the pause, after the resume
     await Promise.all([first, second]);
 
     pool.enqueue(() => sleep(15));
@@ -241,8 +244,10 @@ describe('TasksPool', () => {
     const processed = await pool.process([1, 2, 3, 4], async (n) => { if (n === 3) throw new Error('three'); return n * 10; });
     expect(processed.results).toEqual([10, 20, 40]);
     expect(processed.errors.map((e) => [e.item, e.index])).toEqual([[3, 2]]);
-    const mapped = await TasksPool.map([1, 2, 3], async (n) => n + 1, { concurrency: 2 });
-    expect(mapped).toEqual({ results: [2, 3, 4], errors: [] });
+    const completed = [];
+    const mapped = await TasksPool.map([1, 1, 3], async (n) => n + 1, { concurrency: 2, onItemComplete: (result, index) => completed.push([index, result]) });
+    expect(mapped).toEqual({ results: [2, 2, 4], errors: [] });
+    expect(completed.sort()).toEqual([[0, 2], [1, 2], [2, 4]]);
     expect(await caught(pool.process('nope', async () => 1))).toBeInstanceOf(ValidationError);
     expect(caughtSync(() => new TasksPool({ concurrency: -2 }))).toBeInstanceOf(ValidationError);
   });

@@ -115,6 +115,8 @@ class TasksPool extends EventEmitter {
     this.sequence = 0;
     this.idleWaiters = [];
     this.lastTuned = Date.now();
+    // Set while tasks have run since the pool was last empty (`pool:drained` fires once per busy spell).
+    this.busy = false;
   }
 
   get concurrency() {
@@ -165,6 +167,7 @@ class TasksPool extends EventEmitter {
   }
 
   async _run(task) {
+    this.busy = true;
     this.active.add(task);
     this.stats.activeCount = this.active.size;
     task.startedAt ??= Date.now();
@@ -255,7 +258,10 @@ class TasksPool extends EventEmitter {
 
   _settleIdle() {
     if (this.active.size || (this.queue.length && !this.stopped && !this.paused)) return;
-    if (!this.queue.length && !this.active.size && this.idleWaiters.length) this._emit('pool:drained');
+    if (!this.queue.length && this.busy) {
+      this.busy = false;
+      this._emit('pool:drained');
+    }
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
@@ -334,11 +340,16 @@ class TasksPool extends EventEmitter {
 
   static async map(items, processor, options = {}) {
     const pool = new this({ concurrency: options.concurrency ?? 10 });
-    const { results, errors } = await pool.process(items, processor, {
-      onSuccess: options.onItemComplete && ((item, result) => options.onItemComplete(result, items.indexOf(item))),
-      onError: options.onItemError && ((item, error) => options.onItemError(error, item, items.indexOf(item))),
+    return pool.process(items, async (item, index) => {
+      try {
+        const result = await processor(item, index);
+        options.onItemComplete?.(result, index);
+        return result;
+      } catch (error) {
+        options.onItemError?.(error, item, index);
+        throw error;
+      }
     });
-    return { results, errors };
   }
 
   getStats() {

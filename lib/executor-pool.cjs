@@ -85,4 +85,4 @@ function startMonitoring(client, monitoring, onError) {
   return () => clearInterval(timer);
 }
 
-module.exports = { executorPoolSettings, monitoringOptions, poolSnapshot, startMonitoring, DEFAULT_CONCURRENCY };
+module.exports = { executorPoolSettings, monitoringOptions, startMonitoring };

@@ -78,10 +78,15 @@ class PluginStorage {
   /** `{ttl (seconds), behavior: 'body-overflow' | 'body-only' | 'enforce-limits', contentType}`. */
   async set(key, data, { ttl, behavior = 'body-overflow', contentType = 'application/json' } = {}) {
     const ttlSeconds = typeof ttl === 'number' && ttl > 0 ? ttl : undefined;
+    await this._engine('set', key, (native) => native.putPluginObject(key, toJson(data || {}, 'plugin data'), behavior, contentType, ttlSeconds), { behavior });
+  }
+
+  /** One engine call on the plugin's storage; a failure is a PluginStorageError naming the operation and key. */
+  async _engine(operation, key, fn, details = {}) {
     try {
-      await call(() => this.database._native.putPluginObject(key, toJson(data || {}, 'plugin data'), behavior, contentType, ttlSeconds));
+      return await parse(call(() => fn(this.database._native)));
     } catch (error) {
-      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'set', behavior });
+      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation, ...details });
     }
   }
 
@@ -91,11 +96,7 @@ class PluginStorage {
 
   /** The stored data, or `null` when missing or expired. */
   async get(key) {
-    try {
-      return await parse(call(() => this.database._native.getPluginObject(key)));
-    } catch (error) {
-      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'get' });
-    }
+    return this._engine('get', key, (native) => native.getPluginObject(key));
   }
 
   async has(key) {
@@ -134,11 +135,7 @@ class PluginStorage {
   }
 
   async _expiry(key) {
-    try {
-      return await parse(call(() => this.database._native.pluginObjectExpiry(key)));
-    } catch (error) {
-      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'getTTL' });
-    }
+    return this._engine('getTTL', key, (native) => native.pluginObjectExpiry(key));
   }
 
   /** Seconds left before the entry expires; null when it is missing or has no TTL. */
@@ -157,11 +154,7 @@ class PluginStorage {
 
   /** Extends a live entry's TTL by `additionalSeconds`; false when it has none (or is gone). */
   async touch(key, additionalSeconds) {
-    try {
-      return await parse(call(() => this.database._native.touchPluginObject(key, Number(additionalSeconds))));
-    } catch (error) {
-      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'touch' });
-    }
+    return this._engine('touch', key, (native) => native.touchPluginObject(key, Number(additionalSeconds)));
   }
 
   async batchPut(items) {
@@ -195,11 +188,7 @@ class PluginStorage {
       throw new PluginStorageError({ message: `increment amount must be a finite number, got ${typeof amount}`, pluginSlug: this.pluginSlug, key, operation: 'increment' });
     }
     const ttl = typeof options.ttl === 'number' && options.ttl > 0 ? options.ttl : undefined;
-    try {
-      return await parse(call(() => this.database._native.incrementPluginCounter(key, amount, ttl)));
-    } catch (error) {
-      throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'increment' });
-    }
+    return this._engine('increment', key, (native) => native.incrementPluginCounter(key, amount, ttl));
   }
 
   /**
@@ -211,12 +200,7 @@ class PluginStorage {
     const started = Date.now();
     for (;;) {
       const holder = toJson({ workerId, acquiredAt: Date.now() }, 'lock holder');
-      let taken;
-      try {
-        taken = await parse(call(() => this.database._native.tryPluginLock(key, holder, ttl)));
-      } catch (error) {
-        throw storageFailure(error, { pluginSlug: this.pluginSlug, key, operation: 'acquireLock' });
-      }
+      const taken = await this._engine('acquireLock', key, (native) => native.tryPluginLock(key, holder, ttl));
       if (taken) return { key, workerId };
       if (Date.now() - started >= timeout) return null;
       await new Promise((resolve) => setTimeout(resolve, 100));

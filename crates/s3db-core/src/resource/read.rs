@@ -84,10 +84,11 @@ impl Resource {
         id: &str,
     ) -> Result<Option<(Map<String, Value>, String)>> {
         let Some(object) = self.ctx.store.get(&self.record_key(state, id)).await? else { return Ok(None) };
-        let blocking = state.has_secrets && stored::needs_key_derivation(state, &stored::raw_fields(&object.head, &object.body));
+        let raw = stored::raw_fields(&object.head, &object.body);
+        let blocking = stored::needs_key_derivation(state, &raw);
         let state = state.clone();
         let id = id.to_string();
-        Ok(Some(maybe_blocking(blocking, move || decode_stored(&state, &id, &object)).await??))
+        Ok(Some(maybe_blocking(blocking, move || decode_stored(&state, &id, &object, raw)).await??))
     }
 
     /// The stored objects of `ids` (in order; `None` for a missing one), fetched `parallelism` at
@@ -117,16 +118,21 @@ impl Resource {
         state: &Arc<ResourceState>,
         fetched: Vec<(String, Result<Option<Arc<StoredObject>>>)>,
     ) -> Vec<(String, Result<Option<Map<String, Value>>>)> {
-        // PBKDF2 (a key's first use) must not run on the JS thread.
-        let inline = !state.has_secrets
-            || fetched.iter().all(|(_, outcome)| match outcome {
-                Ok(Some(object)) => !stored::needs_key_derivation(state, &stored::raw_fields(&object.head, &object.body)),
-                _ => true,
-            });
+        // PBKDF2 (a key's first use) must not run on the JS thread. Only a resource with secrets
+        // can need it; its fields are read here once, the others' on the decoding threads.
+        let read_now = |object: &StoredObject| state.has_secrets.then(|| stored::raw_fields(&object.head, &object.body));
+        let fetched: Vec<_> =
+            fetched.into_iter().map(|(id, outcome)| (id, outcome.map(|found| found.map(|object| (read_now(&object), object))))).collect();
+        let inline = !fetched
+            .iter()
+            .any(|(_, outcome)| matches!(outcome, Ok(Some((Some(raw), _))) if stored::needs_key_derivation(state, raw)));
         let state = state.clone();
         parallel::map(fetched, inline, move |(id, outcome)| {
             let record = match outcome {
-                Ok(Some(object)) => decode_stored(&state, &id, &object).map(|(record, _)| Some(record)),
+                Ok(Some((raw, object))) => {
+                    let raw = raw.unwrap_or_else(|| stored::raw_fields(&object.head, &object.body));
+                    decode_stored(&state, &id, &object, raw).map(|(record, _)| Some(record))
+                }
                 Ok(None) => Ok(None),
                 Err(error) => Err(error),
             };
@@ -321,9 +327,9 @@ fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// A stored object as the record users see, with the version it was written with.
-fn decode_stored(state: &ResourceState, id: &str, object: &StoredObject) -> Result<(Map<String, Value>, String)> {
-    let raw = stored::raw_fields(&object.head, &object.body);
+/// A stored object (its fields already read by `stored::raw_fields`) as the record users see,
+/// with the version it was written with.
+fn decode_stored(state: &ResourceState, id: &str, object: &StoredObject, raw: stored::RawFields) -> Result<(Map<String, Value>, String)> {
     let version = stored::written_version(&raw).unwrap_or(&state.version).to_string();
     let facts = ObjectFacts {
         content_length: write_stamp::unstamped(&object.body).len() as u64,

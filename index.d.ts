@@ -155,6 +155,10 @@ export interface QueueStats {
   processedCount: number;
   errorCount: number;
   retryCount: number;
+  /** `pausePool()` holds requests back until `resumePool()`. */
+  paused: boolean;
+  /** `stopPool()` was called: requests are refused. */
+  stopped: boolean;
 }
 
 export interface RequestLatencies {
@@ -985,6 +989,15 @@ export interface BackupManifest {
 }
 
 /** The low-level client API of the embedded stores (keys relative to `keyPrefix`). */
+/** One S3 request as the executor pool's events report it. */
+export interface PoolTask {
+  id: string;
+  command: string;
+  key: string;
+  /** `execution`: ms from when the request was asked (queueing included), once it ended. */
+  timings: { execution?: number };
+}
+
 export declare class StoreClient extends EventEmitter {
   readonly id: string;
   readonly bucket: string;
@@ -1017,6 +1030,18 @@ export declare class StoreClient extends EventEmitter {
   getConcurrency(): number | null;
   /** S3 clients only: how many requests may be in flight (1–1000). */
   setConcurrency(concurrency: number): void;
+  /** Holds back S3 requests that have not started; resolves once running ones end (`null` on local stores). */
+  pausePool(): Promise<void | null>;
+  resumePool(): void | null;
+  /** Resolves once no S3 request runs or waits to start (`null` on local stores). */
+  drainPool(): Promise<void | null>;
+  /** Refuses S3 requests that have not started, now and later, with `PoolStoppedError`. */
+  stopPool(): void;
+  on(event: 'pool:taskStarted', listener: (task: PoolTask) => void): this;
+  on(event: 'pool:taskCompleted', listener: (task: PoolTask, result: unknown) => void): this;
+  on(event: 'pool:taskError' | 'pool:taskFailed', listener: (task: PoolTask, error: Error) => void): this;
+  on(event: 'pool:paused' | 'pool:resumed' | 'pool:drained' | 'pool:stopped', listener: () => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
   /** Computed from the request counts until something (CostsPlugin) assigns its own object. */
   costs: Costs;
   exportBackup(outputDir: string, options?: BackupOptions): Promise<BackupManifest>;

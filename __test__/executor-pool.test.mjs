@@ -58,6 +58,26 @@ describe('executorPool options', () => {
     await db.disconnect();
   });
 
+  it('a local store has no pool to pause, drain or stop, but reports its requests as pool tasks', async () => {
+    const db = new S3db({ connectionString: uniqueMemoryUrl('pool') });
+    await db.connect();
+    const items = await db.createResource(ITEMS);
+    const tasks = [];
+    db.client.on('pool:taskStarted', (task) => tasks.push(['started', task.command, task.id]));
+    db.client.on('pool:taskCompleted', (task) => tasks.push(['completed', task.command, task.id, task.timings.execution >= 0]));
+    expect(await db.client.pausePool()).toBeNull();
+    expect(db.client.resumePool()).toBeNull();
+    expect(await db.client.drainPool()).toBeNull();
+    db.client.stopPool();
+    const { id } = await items.insert({ n: 1 });
+    await items.get(id);
+    await eventually(() => tasks.some(([phase, command]) => phase === 'completed' && command === 'GetObjectCommand'));
+    const get = tasks.filter(([, command]) => command === 'GetObjectCommand');
+    expect(get).toEqual([['started', 'GetObjectCommand', get[0][2]], ['completed', 'GetObjectCommand', get[0][2], true]]);
+    expect(db.client.getQueueStats()).toMatchObject({ paused: false, stopped: false });
+    await db.disconnect();
+  });
+
   it('monitoring calls the exporter with the pool snapshot until disconnect', async () => {
     const snapshots = [];
     const db = new S3db({
@@ -103,6 +123,59 @@ describe.skipIf(!ON_S3)('executorPool on an S3 server', () => {
     expect(metrics.p50).toBeGreaterThan(0);
     expect(metrics.p99).toBeGreaterThanOrEqual(metrics.p50);
     expect(caughtSync(() => db.client.setConcurrency(0))).toBeInstanceOf(ValidationError);
+    await db.disconnect();
+  });
+
+  it('pausePool holds requests back until resumePool, drainPool waits for them, stopPool refuses the rest', async () => {
+    const db = new S3db({ connectionString: uniqueUrl('lifecycle'), executorPool: { concurrency: 4 } });
+    await db.connect();
+    const items = await db.createResource(ITEMS);
+    const { id } = await items.insert({ n: 0 });
+    const events = [];
+    for (const name of ['pool:paused', 'pool:resumed', 'pool:stopped']) db.client.on(name, () => events.push(name));
+
+    expect(await db.client.pausePool()).toBeUndefined();
+    expect(db.client.getQueueStats()).toMatchObject({ paused: true, activeCount: 0 });
+    let answered = false;
+    const pending = items.insert({ n: 1 }).then((record) => { answered = true; return record; });
+    await eventually(() => db.client.getQueueStats().queueSize >= 1);
+    await sleep(50);
+    expect(answered).toBe(false);
+    // Held-back requests do not keep drainPool waiting: they cannot start by themselves.
+    await db.client.drainPool();
+
+    db.client.resumePool();
+    const record = await pending;
+    await db.client.drainPool();
+    expect(db.client.getQueueStats()).toMatchObject({ paused: false, queueSize: 0, activeCount: 0 });
+    expect(await items.get(record.id)).toMatchObject({ n: 1 });
+
+    db.client.stopPool();
+    const refused = await caught(items.get(id));
+    expect(refused.name).toBe('PoolStoppedError');
+    expect(refused.message).toMatch(/stopped/);
+    expect(db.client.getQueueStats()).toMatchObject({ stopped: true, queueSize: 0, activeCount: 0 });
+    db.client.resumePool();
+    expect((await caught(items.insert({ n: 2 }))).name).toBe('PoolStoppedError');
+    expect(events).toEqual(['pool:paused', 'pool:resumed', 'pool:stopped']);
+    await db.disconnect();
+  });
+
+  it('reports each S3 request as a pool task with its execution time, and drained when none is left', async () => {
+    const db = new S3db({ connectionString: uniqueUrl('tasks'), executorPool: { concurrency: 2 } });
+    await db.connect();
+    const items = await db.createResource(ITEMS);
+    const ids = (await items.insertMany(Array.from({ length: 6 }, (_, n) => ({ n })))).map((r) => r.id);
+    const started = new Set();
+    const completed = [];
+    let drained = 0;
+    db.client.on('pool:taskStarted', (task) => started.add(task.id));
+    db.client.on('pool:taskCompleted', (task) => completed.push(task));
+    db.client.on('pool:drained', () => { drained += 1; });
+    await items.getMany(ids);
+    await eventually(() => completed.length === 6 && drained >= 1);
+    expect(completed.every((task) => started.has(task.id) && task.command === 'GetObjectCommand' && task.timings.execution > 0)).toBe(true);
+    expect(new Set(completed.map((task) => task.id)).size).toBe(6);
     await db.disconnect();
   });
 

@@ -23,6 +23,9 @@ function sdkBody(bytes) {
 
 /** The client events that report each S3 request. */
 const REQUEST_EVENTS = ['command.request', 'command.response', 'command.error'];
+/** The executor pool's per-task events: its tasks are the engine's S3 requests. */
+const TASK_EVENTS = ['pool:taskStarted', 'pool:taskCompleted', 'pool:taskError', 'pool:taskFailed', 'pool:drained'];
+const OBSERVING_EVENTS = [...REQUEST_EVENTS, ...TASK_EVENTS];
 
 class StoreClient extends EventEmitter {
   /** `storage` is the NativeStore; `config` the client's `{bucket, keyPrefix, …}`. */
@@ -35,31 +38,47 @@ class StoreClient extends EventEmitter {
     this.verbose = Boolean(config.verbose);
     this.parallelism = Number.parseInt(config.parallelism ?? 10, 10) || 10;
     this.config = { bucket: this.bucket, keyPrefix: this.keyPrefix, region: this.region, endpoint: config.endpoint, forcePathStyle: true };
-    // The engine's own requests are reported only while someone listens for `command.*`.
+    // The engine's own requests are reported only while someone listens for them.
     this._observing = false;
+    this._inFlight = 0;
     this.on('newListener', (event) => {
-      if (REQUEST_EVENTS.includes(event) && !this._observing) this._observeEngineRequests(true);
+      if (OBSERVING_EVENTS.includes(event) && !this._observing) this._observeEngineRequests(true);
     });
     this.on('removeListener', (event) => {
-      if (REQUEST_EVENTS.includes(event) && this._observing && REQUEST_EVENTS.every((name) => this.listenerCount(name) === 0)) this._observeEngineRequests(false);
+      if (OBSERVING_EVENTS.includes(event) && this._observing && OBSERVING_EVENTS.every((name) => this.listenerCount(name) === 0)) this._observeEngineRequests(false);
     });
   }
 
-  /** Turns the engine's request reports into `command.request` / `command.response` / `command.error`. */
+  /** Turns the engine's request reports into `command.*` and `pool:task*` events. */
   _observeEngineRequests(on) {
     if (typeof this.storage.observeRequests !== 'function') return;
     this._observing = on;
-    if (!on) {
-      this.storage.observeRequests(null);
+    this._inFlight = 0;
+    this.storage.observeRequests(on ? (text) => this._reportRequest(JSON.parse(text)) : null);
+  }
+
+  _reportRequest({ id, phase, command, key, error, ms }) {
+    const input = { Bucket: this.bucket, Key: key };
+    // A pool task as s3db.js reports it; `timings.execution` counts from when the request was asked.
+    const task = { id: `${command}#${id}`, command, key, timings: ms === null ? {} : { execution: ms } };
+    if (phase === 'request') {
+      this._inFlight += 1;
+      this.emit('command.request', command, input);
+      this.emit('pool:taskStarted', task);
       return;
     }
-    this.storage.observeRequests((text) => {
-      const { phase, command, key, error } = JSON.parse(text);
-      const input = { Bucket: this.bucket, Key: key };
-      if (phase === 'request') this.emit('command.request', command, input);
-      else if (phase === 'response') this.emit('command.response', command, {}, input);
-      else this.emit('command.error', command, Object.assign(new Error(error), { name: 'S3Error' }), input);
-    });
+    // Requests that started before observing began end without a start seen here.
+    this._inFlight = Math.max(0, this._inFlight - 1);
+    if (phase === 'response') {
+      this.emit('command.response', command, {}, input);
+      this.emit('pool:taskCompleted', task, {});
+    } else {
+      const failure = Object.assign(new Error(error), { name: 'S3Error' });
+      this.emit('command.error', command, failure, input);
+      this.emit('pool:taskError', task, failure);
+      this.emit('pool:taskFailed', task, failure);
+    }
+    if (this._inFlight === 0) this.emit('pool:drained');
   }
 
   /** Runs one low-level command with `command.request`/`command.response` and per-method events. */
@@ -109,6 +128,36 @@ class StoreClient extends EventEmitter {
     if (!this.storage.setConcurrency(concurrency)) {
       throw new ValidationError({ message: `${this.constructor.name} answers every request at once: it has no concurrency to set` });
     }
+  }
+
+  // The pool's lifecycle. Local stores answer every request at once and have no pool: these
+  // resolve or return to null there, as s3db.js's do on a client without an executor pool.
+
+  /** Holds back S3 requests that have not started; resolves once the running ones have ended. */
+  async pausePool() {
+    if ((await call(() => this.storage.pausePool())) !== 'true') return null;
+    this.emit('pool:paused');
+    return undefined;
+  }
+
+  /** Lets held-back requests start. */
+  resumePool() {
+    const resumed = this.storage.resumePool();
+    if (resumed === null) return null;
+    if (resumed) this.emit('pool:resumed');
+    return undefined;
+  }
+
+  /** Resolves once no S3 request runs or waits to start (held back by a pause does not count). */
+  async drainPool() {
+    if ((await call(() => this.storage.drainPool())) !== 'true') return null;
+    this.emit('pool:drained');
+    return undefined;
+  }
+
+  /** Refuses every S3 request that has not started, now and later (`PoolStoppedError`); running ones finish. */
+  stopPool() {
+    if (this.storage.stopPool()) this.emit('pool:stopped');
   }
 
   /** Bytes those requests carried: `{uploaded, downloaded}` (bodies and metadata up, bodies down). */

@@ -250,7 +250,7 @@ impl NativeStore {
                 let processed: u64 = counted.counts().snapshot().iter().map(|(_, n)| n).sum();
                 serde_json::json!({
                     "concurrency": null, "queueSize": 0, "activeCount": 0,
-                    "processedCount": processed, "errorCount": 0, "retryCount": 0,
+                    "processedCount": processed, "errorCount": 0, "retryCount": 0, "paused": false, "stopped": false,
                 })
                 .to_string()
             }
@@ -270,12 +270,51 @@ impl NativeStore {
     /// Sets how many requests may be in flight (1–1000); `false` on a local store, which has no limit.
     #[napi(catch_unwind)]
     pub fn set_concurrency(&self, concurrency: u32) -> bool {
+        self.s3_store().map(|s3| s3.scheduler().set_concurrency(concurrency as usize)).is_some()
+    }
+
+    /// Holds back S3 requests that have not started (`pausePool`); resolves to `true` once the
+    /// running ones have ended, or to `false` on a local store, which has no pool.
+    #[napi(catch_unwind)]
+    pub fn pause_pool<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
+        let s3 = self.s3_store();
+        run(env, async move {
+            let Some(s3) = s3 else { return Ok("false".to_string()) };
+            s3.scheduler().pause().await;
+            Ok("true".to_string())
+        })
+    }
+
+    /// Lets held-back requests start (`resumePool`): whether the pool was paused; `null` on a
+    /// local store.
+    #[napi(catch_unwind)]
+    pub fn resume_pool(&self) -> Option<bool> {
+        self.s3_store().map(|s3| s3.scheduler().resume())
+    }
+
+    /// Resolves to `true` once no S3 request runs or waits to start (`drainPool`); `false` on a
+    /// local store.
+    #[napi(catch_unwind)]
+    pub fn drain_pool<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
+        let s3 = self.s3_store();
+        run(env, async move {
+            let Some(s3) = s3 else { return Ok("false".to_string()) };
+            s3.scheduler().drain().await;
+            Ok("true".to_string())
+        })
+    }
+
+    /// Refuses every S3 request that has not started, now and later (`stopPool`): they fail
+    /// with `PoolStoppedError`; running ones finish. `false` on a local store.
+    #[napi(catch_unwind)]
+    pub fn stop_pool(&self) -> bool {
+        self.s3_store().map(|s3| s3.scheduler().stop()).is_some()
+    }
+
+    fn s3_store(&self) -> Option<Arc<S3Store>> {
         match &self.counter {
-            Counter::S3(s3) => {
-                s3.scheduler().set_concurrency(concurrency as usize);
-                true
-            }
-            Counter::Wrapped(_) => false,
+            Counter::S3(s3) => Some(s3.clone()),
+            Counter::Wrapped(_) => None,
         }
     }
 
@@ -301,7 +340,8 @@ impl NativeStore {
                 Phase::Response => "response",
                 Phase::Error => "error",
             };
-            let text = json!({ "phase": phase, "command": event.command.name(), "key": event.key, "error": event.error }).to_string();
+            let ms = event.elapsed.map(|d| d.as_secs_f64() * 1000.0);
+            let text = json!({ "id": event.id, "phase": phase, "command": event.command.name(), "key": event.key, "error": event.error, "ms": ms }).to_string();
             callback.call(text, ThreadsafeFunctionCallMode::NonBlocking);
         })));
         Ok(())

@@ -9,7 +9,9 @@ use crate::error::Result;
 use futures::future::BoxFuture;
 use parking_lot::RwLock;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -20,12 +22,16 @@ pub enum Phase {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestEvent {
+    /// Numbers the requests of this store, so a request's start and end can be paired.
+    pub id: u64,
     pub phase: Phase,
     pub command: Command,
     /// The object key, or the prefix of a listing, or the first key of a batch delete.
     pub key: String,
     /// The error's message, for `Phase::Error`.
     pub error: Option<String>,
+    /// Time since the request was asked (queueing included), for `Response` and `Error`.
+    pub elapsed: Option<Duration>,
 }
 
 pub type Listener = Arc<dyn Fn(RequestEvent) + Send + Sync>;
@@ -33,11 +39,12 @@ pub type Listener = Arc<dyn Fn(RequestEvent) + Send + Sync>;
 pub struct Observed<S: ?Sized> {
     inner: Arc<S>,
     listener: RwLock<Option<Listener>>,
+    next_id: AtomicU64,
 }
 
 impl<S: ObjectStore + ?Sized> Observed<S> {
     pub fn new(inner: Arc<S>) -> Self {
-        Self { inner, listener: RwLock::new(None) }
+        Self { inner, listener: RwLock::new(None), next_id: AtomicU64::new(1) }
     }
 
     /// Starts (`Some`) or stops (`None`) reporting requests.
@@ -56,14 +63,16 @@ impl<S: ObjectStore + ?Sized> Observed<S> {
             return Box::pin(request);
         };
         let key = key.to_string();
-        listener(RequestEvent { phase: Phase::Request, command, key: key.clone(), error: None });
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let asked = Instant::now();
+        listener(RequestEvent { id, phase: Phase::Request, command, key: key.clone(), error: None, elapsed: None });
         Box::pin(async move {
             let outcome = request.await;
             let (phase, error) = match &outcome {
                 Ok(_) => (Phase::Response, None),
                 Err(e) => (Phase::Error, Some(e.message.clone())),
             };
-            listener(RequestEvent { phase, command, key, error });
+            listener(RequestEvent { id, phase, command, key, error, elapsed: Some(asked.elapsed()) });
             outcome
         })
     }
@@ -126,6 +135,8 @@ mod tests {
         block_on(store.get("after")).unwrap();
         let seen = seen.lock();
         let summary: Vec<(Phase, &str, &str)> = seen.iter().map(|e| (e.phase, e.command.name(), e.key.as_str())).collect();
+        let pairs: Vec<(u64, bool)> = seen.iter().map(|e| (e.id, e.elapsed.is_some())).collect();
+        assert_eq!(pairs, vec![(1, false), (1, true), (2, false), (2, true)], "a start and its end share an id; ends carry a duration");
         assert_eq!(
             summary,
             vec![

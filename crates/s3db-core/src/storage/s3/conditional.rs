@@ -38,9 +38,9 @@ impl S3Store {
         let key = crate::keys::join(&self.config.key_prefix, &name);
         let probe = || PutRequest { key: key.clone(), ..Default::default() };
         let failed = |failure| self.failed(failure, "PutObject", &key);
-        let first = self.send_put(probe(), true).await.map_err(failed);
+        let first = self.send_put(probe(), true).await?.map_err(failed);
         let second = match first {
-            Ok(PutOutcome::Written { .. }) => self.send_put(probe(), true).await.map_err(failed),
+            Ok(PutOutcome::Written { .. }) => self.send_put(probe(), true).await?.map_err(failed),
             other => other,
         };
         let cleanup = self.delete_object(&key).await;

@@ -73,11 +73,12 @@ impl S3Store {
         self.retries.load(Ordering::Relaxed)
     }
 
-    /// Waits for a free request slot and counts the request it is taken for.
-    async fn slot(&self, command: Command) -> Slot<'_> {
-        let slot = self.scheduler.slot().await;
+    /// Waits for a free request slot and counts the request it is taken for; refused once the
+    /// pool is stopped.
+    async fn slot(&self, command: Command) -> Result<Slot<'_>> {
+        let slot = self.scheduler.slot().await?;
         self.requests.record(command);
-        slot
+        Ok(slot)
     }
 
     fn failed(&self, failure: Failure, operation: &'static str, key: &str) -> Error {
@@ -105,7 +106,7 @@ impl S3Store {
         let recognisable = request.stamped || !conditional;
         let ours = super::etag_of(&request.body);
         let stamped = request.stamped;
-        match self.send_put(request, create_only).await {
+        match self.send_put(request, create_only).await? {
             Ok(PutOutcome::Conflict) if stamped => match self.head_object(&key).await {
                 Ok(Some(head)) if super::same_etag(&head.etag, &ours) => Ok(PutOutcome::Written { etag: ours }),
                 Ok(_) => Ok(PutOutcome::Conflict),
@@ -124,9 +125,10 @@ impl S3Store {
 
     /// One PutObject (the SDK retries it); with `create_only` the server refuses to overwrite
     /// (`If-None-Match: *`).
-    async fn send_put(&self, request: PutRequest, create_only: bool) -> std::result::Result<PutOutcome, Failure> {
+    /// (outer `Err`: the request was never sent).
+    async fn send_put(&self, request: PutRequest, create_only: bool) -> Result<std::result::Result<PutOutcome, Failure>> {
         let client = self.client().await;
-        let _slot = self.slot(Command::Put).await;
+        let _slot = self.slot(Command::Put).await?;
         self.requests.record_upload(request.upload_size());
         let metadata: HashMap<String, String> = request.metadata.into_iter().collect();
         let sent = client
@@ -140,17 +142,18 @@ impl S3Store {
             .body(ByteStream::from(request.body))
             .send()
             .await;
-        match sent {
+        Ok(match sent {
             Ok(output) => Ok(PutOutcome::Written { etag: output.e_tag().unwrap_or_default().to_string() }),
             Err(error) => {
                 let failure = Failure::from_sdk(&error);
                 // 412: the key exists; 409: a concurrent create-only PUT of the same key won.
                 if (create_only || request.if_match.is_some()) && matches!(failure.status, Some(412 | 409)) {
-                    return Ok(PutOutcome::Conflict);
+                    Ok(PutOutcome::Conflict)
+                } else {
+                    Err(failure)
                 }
-                Err(failure)
             }
-        }
+        })
     }
 
     /// A GET, retried like any transient failure when its body is cut off on the way (the SDK
@@ -172,7 +175,7 @@ impl S3Store {
     /// One GET: the object, or (inner `Err`) a body that could not be read to its end.
     async fn get_once(&self, key: &str) -> Result<std::result::Result<Option<Arc<StoredObject>>, Failure>> {
         let client = self.client().await;
-        let _slot = self.slot(Command::Get).await;
+        let _slot = self.slot(Command::Get).await?;
         let output = match client.get_object().bucket(&self.config.bucket).key(key).send().await {
             Ok(output) => output,
             Err(error) => return self.absent_or_failed(&error, "GetObject", key).map(Ok),
@@ -196,7 +199,7 @@ impl S3Store {
 
     async fn head_object(&self, key: &str) -> Result<Option<ObjectHead>> {
         let client = self.client().await;
-        let _slot = self.slot(Command::Head).await;
+        let _slot = self.slot(Command::Head).await?;
         match client.head_object().bucket(&self.config.bucket).key(key).send().await {
             Ok(output) => Ok(Some(object_head(
                 output.metadata(),
@@ -237,7 +240,7 @@ impl S3Store {
             metadata_limit::check(to, metadata)?;
         }
         let client = self.client().await;
-        let _slot = self.slot(Command::Copy).await;
+        let _slot = self.slot(Command::Copy).await?;
         let mut call = client
             .copy_object()
             .bucket(&self.config.bucket)
@@ -257,7 +260,7 @@ impl S3Store {
 
     async fn delete_object(&self, key: &str) -> Result<()> {
         let client = self.client().await;
-        let _slot = self.slot(Command::Delete).await;
+        let _slot = self.slot(Command::Delete).await?;
         match client.delete_object().bucket(&self.config.bucket).key(key).send().await {
             Ok(_) => Ok(()),
             Err(error) => Err(self.failed(Failure::from_sdk(&error), "DeleteObject", key)),
@@ -283,7 +286,7 @@ impl S3Store {
             .build()
             .map_err(|e| self.failed(Failure::other(e.to_string()), "DeleteObjects", &first_key))?;
         let client = self.client().await;
-        let _slot = self.slot(Command::DeleteMany).await;
+        let _slot = self.slot(Command::DeleteMany).await?;
         let output = match client.delete_objects().bucket(&self.config.bucket).delete(delete).send().await {
             Ok(output) => output,
             Err(error) => return Err(self.failed(Failure::from_sdk(&error), "DeleteObjects", &first_key)),
@@ -304,7 +307,7 @@ impl S3Store {
 
     async fn list_objects(&self, request: ListRequest) -> Result<ListPage> {
         let client = self.client().await;
-        let _slot = self.slot(Command::List).await;
+        let _slot = self.slot(Command::List).await?;
         let sent = client
             .list_objects_v2()
             .bucket(&self.config.bucket)

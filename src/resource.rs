@@ -4,7 +4,7 @@ use crate::errors;
 use crate::runner::{run, Reply};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use s3db_core::resource::{ListOptions, Page, PageOptions, Records, Unreadable, WriteOutcome};
+use s3db_core::resource::{ListOptions, Page, PageOptions, RecordForm, RecordText, Records, Unreadable, WriteOutcome};
 use s3db_core::{parallel, Error, Resource};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -113,16 +113,17 @@ fn object_argument(text: &str, what: &str) -> s3db_core::Result<Map<String, Valu
     }
 }
 
-fn page_reply(page: Page) -> String {
-    to_json(&json!({
-        "items": page.items,
+fn page_reply(page: Page<RecordText>) -> String {
+    let rest = to_json(&json!({
         "totalItems": page.total_items,
         "page": page.page,
         "pageSize": page.page_size,
         "totalPages": page.total_pages,
         "hasMore": page.has_more,
         "unreadable": unreadable_json(&page.unreadable),
-    }))
+    }));
+    // `rest` is an object of scalars: its fields follow `items` in the same object.
+    format!("{{\"items\":{},{}", RecordText::join(&page.items), &rest[1..])
 }
 
 pub(crate) fn unreadable_json(unreadable: &[Unreadable]) -> Vec<Value> {
@@ -130,9 +131,9 @@ pub(crate) fn unreadable_json(unreadable: &[Unreadable]) -> Vec<Value> {
 }
 
 /// `{r: records, u: [{id, error}]}` of a listing.
-async fn records_reply(read: Records) -> String {
+fn records_reply(read: Records<RecordText>) -> String {
     let unreadable = to_json(&unreadable_json(&read.unreadable));
-    format!("{{\"r\":{},\"u\":{unreadable}}}", parallel::json_array(read.records).await)
+    format!("{{\"r\":{},\"u\":{unreadable}}}", RecordText::join(&read.records))
 }
 
 #[napi]
@@ -285,19 +286,19 @@ impl NativeResource {
     #[napi(catch_unwind)]
     pub fn get_many<'env>(&self, env: &'env Env, ids: String) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(parallel::json_array(resource.get_many(&id_list(&ids)?).await).await) })
+        run(env, async move { Ok(RecordText::join(&resource.get_many::<RecordText>(&id_list(&ids)?).await)) })
     }
 
     #[napi(catch_unwind)]
     pub fn get_all<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(records_reply(resource.get_all().await?).await) })
+        run(env, async move { Ok(records_reply(resource.get_all().await?)) })
     }
 
     #[napi(catch_unwind)]
     pub fn list<'env>(&self, env: &'env Env, options: String) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(records_reply(resource.list(&list_options(&options)?).await?).await) })
+        run(env, async move { Ok(records_reply(resource.list(&list_options(&options)?).await?)) })
     }
 
     #[napi(catch_unwind)]
@@ -374,7 +375,9 @@ impl NativeResource {
         let resource = self.inner.clone();
         run(env, async move {
             let filter = document(&filter, "query")?;
-            Ok(records_reply(resource.query(&filter, &list_options(&options)?).await?).await)
+            let Records { records, unreadable } = resource.query(&filter, &list_options(&options)?).await?;
+            let records = parallel::map(records, true, RecordText::from_map).await;
+            Ok(records_reply(Records { records, unreadable }))
         })
     }
 

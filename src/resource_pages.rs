@@ -4,7 +4,7 @@ use crate::resource::{list_options, parse_json, to_json, NativeResource};
 use crate::runner::{run, Reply};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use s3db_core::resource::PageRequest;
+use s3db_core::resource::{PageRequest, RecordText};
 use serde_json::Value;
 
 /// `{partition, partitionValues, token, limit}`.
@@ -24,9 +24,9 @@ impl NativeResource {
     pub fn list_page<'env>(&self, env: &'env Env, options: String) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
         run(env, async move {
-            let page = resource.list_page(&page_request(&options)?).await?;
+            let page = resource.list_page::<RecordText>(&page_request(&options)?).await?;
             let unreadable = crate::resource::unreadable_json(&page.unreadable);
-            Ok(format!("{{\"items\":{},\"next\":{},\"unreadable\":{}}}", to_json(&page.records), to_json(&page.next), to_json(&unreadable)))
+            Ok(format!("{{\"items\":{},\"next\":{},\"unreadable\":{}}}", RecordText::join(&page.records), to_json(&page.next), to_json(&unreadable)))
         })
     }
 

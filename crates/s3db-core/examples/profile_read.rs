@@ -21,9 +21,9 @@ fn main() {
     }
     println!("insert x1000: {:?}", t.elapsed());
     let t = Instant::now();
-    for _ in 0..10 { let v = block_on(r.list(&ListOptions::default())).unwrap().records; assert_eq!(v.len(), 1000); }
+    for _ in 0..10 { let v = block_on(r.list::<serde_json::Map<String, serde_json::Value>>(&ListOptions::default())).unwrap().records; assert_eq!(v.len(), 1000); }
     println!("list(1000) engine only: {:?} per call", t.elapsed() / 10);
-    let v = block_on(r.list(&ListOptions::default())).unwrap().records;
+    let v = block_on(r.list::<serde_json::Map<String, serde_json::Value>>(&ListOptions::default())).unwrap().records;
     let t = Instant::now();
     for _ in 0..10 { let s = serde_json::to_string(&v).unwrap(); assert!(s.len() > 10); }
     println!("serialize 1000 records: {:?} per call ({} bytes)", t.elapsed() / 10, serde_json::to_string(&v).unwrap().len());

@@ -59,21 +59,6 @@ where
     out
 }
 
-/// `[record, …]` as JSON text; many records are serialised on several threads.
-pub async fn json_array(records: Vec<serde_json::Map<String, serde_json::Value>>) -> String {
-    let parts = map(records, true, |record| serde_json::to_string(&record).expect("a JSON map serialises")).await;
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
-    out.push('[');
-    for (index, part) in parts.iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        out.push_str(part);
-    }
-    out.push(']');
-    out
-}
-
 fn thread_budget() -> usize {
     static THREADS: once_cell::sync::Lazy<usize> =
         once_cell::sync::Lazy::new(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS));
@@ -93,15 +78,6 @@ mod tests {
         assert_eq!(runtime.block_on(map(items.clone(), true, |n| n * 2)), expected);
         assert_eq!(runtime.block_on(map(items, false, |n| n * 2)), expected);
         assert_eq!(runtime.block_on(map(vec![1, 2, 3], false, |n| n + 1)), vec![2, 3, 4]);
-    }
-
-    #[test]
-    fn json_array_is_serde_json_of_the_list() {
-        let records: Vec<serde_json::Map<String, serde_json::Value>> =
-            (0..300).map(|n| serde_json::json!({"id": n.to_string(), "n": n, "s": "a\"b"}).as_object().unwrap().clone()).collect();
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
-        assert_eq!(runtime.block_on(json_array(records.clone())), serde_json::to_string(&records).unwrap());
-        assert_eq!(futures::executor::block_on(json_array(Vec::new())), "[]");
     }
 
     #[test]

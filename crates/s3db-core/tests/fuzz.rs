@@ -115,7 +115,7 @@ proptest! {
         let body = if use_json { json_body.to_string().into_bytes() } else { body };
         block_on(store.put(PutRequest { key: "fuzz/db/resource=r/data/id=x".into(), metadata, body, ..Default::default() })).unwrap();
         let _ = block_on(resource.get("x"));
-        let _ = block_on(resource.list(&Default::default()));
+        let _ = block_on(resource.list::<s3db_core::resource::RecordText>(&Default::default()));
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub use content::Content;
 pub use definition::{PluginAttribute, ResourceDefinition};
 pub use paging::{IdPage, PageRequest, RecordPage};
 pub use partitions::PartitionRepair;
-pub use read::{ListOptions, Page, PageOptions, Records, Unreadable};
+pub use read::{ListOptions, Page, PageOptions, RecordForm, RecordText, Records, Unreadable};
 pub use write::{DeleteOutcome, WriteOutcome};
 
 use crate::context::StoreContext;

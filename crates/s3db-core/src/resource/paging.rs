@@ -1,6 +1,7 @@
 //! Paged reads for streams: each page is one store listing (continuing from the previous page's
 //! opaque token) plus the reads of that page's records, so a stream holds one page at a time.
 
+use super::read::RecordForm;
 use super::{ListOptions, Resource};
 use crate::error::Result;
 use crate::keys;
@@ -24,9 +25,9 @@ pub struct IdPage {
     pub next: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct RecordPage {
-    pub records: Vec<Map<String, Value>>,
+#[derive(Debug, Clone)]
+pub struct RecordPage<R = Map<String, Value>> {
+    pub records: Vec<R>,
     pub unreadable: Vec<super::read::Unreadable>,
     pub next: Option<String>,
 }
@@ -55,7 +56,7 @@ impl Resource {
     }
 
     /// One listing of IDs and the records behind them; records deleted meanwhile are skipped.
-    pub async fn list_page(&self, request: &PageRequest) -> Result<RecordPage> {
+    pub async fn list_page<R: RecordForm>(&self, request: &PageRequest) -> Result<RecordPage<R>> {
         let page = self.list_ids_page(request).await?;
         let read = self.records(page.ids).await?;
         Ok(RecordPage { records: read.records, unreadable: read.unreadable, next: page.next })
@@ -94,7 +95,7 @@ mod tests {
         let mut token = None;
         loop {
             let request = PageRequest { list: list.clone(), token, limit };
-            let page = block_on(resource.list_page(&request)).unwrap();
+            let page: RecordPage = block_on(resource.list_page(&request)).unwrap();
             pages.push(page.records.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect());
             match page.next {
                 Some(next) => token = Some(next),
@@ -138,7 +139,7 @@ mod tests {
     fn an_unknown_partition_is_an_error() {
         let (_, resource) = resource_with(1);
         let list = ListOptions { partition: Some("byNothing".into()), ..Default::default() };
-        let error = block_on(resource.list_page(&PageRequest { list, token: None, limit: 10 })).unwrap_err();
+        let error = block_on(resource.list_page::<Map<String, Value>>(&PageRequest { list, token: None, limit: 10 })).unwrap_err();
         assert_eq!(error.kind, crate::ErrorKind::Partition);
     }
 

@@ -27,12 +27,56 @@ pub struct PageOptions {
     pub skip_count: bool,
 }
 
+/// The form a read hands each record back in: the map itself, or [`RecordText`].
+pub trait RecordForm: Send + 'static {
+    fn from_map(record: Map<String, Value>) -> Self;
+}
+
+impl RecordForm for Map<String, Value> {
+    fn from_map(record: Map<String, Value>) -> Self {
+        record
+    }
+}
+
+/// A record's JSON text, written on the thread that decoded it: a reply that goes straight to
+/// JavaScript never holds the maps, and they are freed where they were allocated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordText(pub String);
+
+impl RecordForm for RecordText {
+    fn from_map(record: Map<String, Value>) -> Self {
+        RecordText(serde_json::to_string(&record).expect("a JSON map serialises"))
+    }
+}
+
+impl RecordText {
+    /// `[record, …]`: the texts joined into one JSON array.
+    pub fn join(records: &[RecordText]) -> String {
+        let mut out = String::with_capacity(records.iter().map(|r| r.0.len() + 1).sum::<usize>() + 2);
+        out.push('[');
+        for (index, record) in records.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            out.push_str(&record.0);
+        }
+        out.push(']');
+        out
+    }
+}
+
 /// Records read for a listing, and the ones whose objects could not be read: a damaged object or
 /// a secret that does not open is reported for that record and never hides the others.
-#[derive(Debug, Clone, Default)]
-pub struct Records {
-    pub records: Vec<Map<String, Value>>,
+#[derive(Debug, Clone)]
+pub struct Records<R = Map<String, Value>> {
+    pub records: Vec<R>,
     pub unreadable: Vec<Unreadable>,
+}
+
+impl<R> Default for Records<R> {
+    fn default() -> Self {
+        Self { records: Vec::new(), unreadable: Vec::new() }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -55,8 +99,8 @@ fn is_per_object(error: &Error) -> bool {
 
 /// s3db.js `page()` result.
 #[derive(Debug, Clone)]
-pub struct Page {
-    pub items: Vec<Map<String, Value>>,
+pub struct Page<R = Map<String, Value>> {
+    pub items: Vec<R>,
     pub total_items: Option<usize>,
     pub page: usize,
     pub page_size: usize,
@@ -113,11 +157,11 @@ impl Resource {
     }
 
     /// Records of fetched objects, in order, decoded on several threads when there are many.
-    async fn decode_objects(
+    async fn decode_objects<R: RecordForm>(
         &self,
         state: &Arc<ResourceState>,
         fetched: Vec<(String, Result<Option<Arc<StoredObject>>>)>,
-    ) -> Vec<(String, Result<Option<Map<String, Value>>>)> {
+    ) -> Vec<(String, Result<Option<R>>)> {
         // PBKDF2 (a key's first use) must not run on the JS thread. Only a resource with secrets
         // can need it; its fields are read here once, the others' on the decoding threads.
         let read_now = |object: &StoredObject| state.has_secrets.then(|| stored::raw_fields(&object.head, &object.body));
@@ -131,7 +175,7 @@ impl Resource {
             let record = match outcome {
                 Ok(Some((raw, object))) => {
                     let raw = raw.unwrap_or_else(|| stored::raw_fields(&object.head, &object.body));
-                    decode_stored(&state, &id, &object, raw).map(|(record, _)| Some(record))
+                    decode_stored(&state, &id, &object, raw).map(|(record, _)| Some(R::from_map(record)))
                 }
                 Ok(None) => Ok(None),
                 Err(error) => Err(error),
@@ -148,7 +192,7 @@ impl Resource {
     }
 
     /// Records in the order asked; a missing or unreadable one becomes `{id, _error}`.
-    pub async fn get_many(&self, ids: &[String]) -> Vec<Map<String, Value>> {
+    pub async fn get_many<R: RecordForm>(&self, ids: &[String]) -> Vec<R> {
         let state = self.state();
         let fetched = self.fetch_objects(&state, ids.to_vec(), true).await;
         self.decode_objects(&state, fetched)
@@ -156,15 +200,15 @@ impl Resource {
             .into_iter()
             .map(|(id, outcome)| match outcome {
                 Ok(Some(record)) => record,
-                Ok(None) => error_item(&id, &self.no_such_key(&state, &id)),
-                Err(e) => error_item(&id, &e),
+                Ok(None) => R::from_map(error_item(&id, &self.no_such_key(&state, &id))),
+                Err(e) => R::from_map(error_item(&id, &e)),
             })
             .collect()
     }
 
     /// Records of the given IDs, skipping any that vanished meanwhile; objects that cannot be
     /// read are listed apart. A store failure fails the call.
-    pub(super) async fn records(&self, ids: Vec<String>) -> Result<Records> {
+    pub(super) async fn records<R: RecordForm>(&self, ids: Vec<String>) -> Result<Records<R>> {
         let state = self.state();
         let fetched = self.fetch_objects(&state, ids, false).await;
         let decoded = self.decode_objects(&state, fetched).await;
@@ -235,16 +279,16 @@ impl Resource {
         Ok(keys.iter().filter(|k| listing.matches(self.ctx.relative(k))).count())
     }
 
-    pub async fn list(&self, options: &ListOptions) -> Result<Records> {
+    pub async fn list<R: RecordForm>(&self, options: &ListOptions) -> Result<Records<R>> {
         let ids = self.list_ids(options).await?;
         self.records(ids).await
     }
 
-    pub async fn get_all(&self) -> Result<Records> {
+    pub async fn get_all<R: RecordForm>(&self) -> Result<Records<R>> {
         self.list(&ListOptions::default()).await
     }
 
-    pub async fn page(&self, options: &PageOptions) -> Result<Page> {
+    pub async fn page<R: RecordForm>(&self, options: &PageOptions) -> Result<Page<R>> {
         let size = options.size.max(1);
         let mut list = options.list.clone();
         list.limit = Some(size);
@@ -281,7 +325,7 @@ impl Resource {
         let mut skipped = 0;
         let batch = (self.ctx.parallelism * 10).max(10);
         for chunk in all_ids.chunks(batch) {
-            let Records { records, unreadable } = self.records(chunk.to_vec()).await?;
+            let Records { records, unreadable } = self.records::<Map<String, Value>>(chunk.to_vec()).await?;
             out.unreadable.extend(unreadable);
             for record in records {
                 if !filter.iter().all(|(k, v)| record.get(k).is_some_and(|actual| values_equal(actual, v))) {
@@ -349,4 +393,38 @@ fn error_item(id: &str, error: &Error) -> Map<String, Value> {
         item.insert("_decryptionFailed".into(), Value::Bool(true));
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::memory::MemoryStore;
+    use crate::{Database, DatabaseOptions};
+    use serde_json::json;
+
+    #[test]
+    fn records_as_text_are_the_json_of_records_as_maps_in_the_same_order() {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        runtime.block_on(async {
+            let db = Database::new(Arc::new(MemoryStore::new()), DatabaseOptions::default());
+            db.connect().await.unwrap();
+            let config = json!({"name": "items", "attributes": {"n": "number", "note": "string", "meta": {"k": "string"}}});
+            let resource = db.create_resource(&config).await.unwrap();
+            // Enough records for the decoding to be split over threads.
+            for n in 0..300 {
+                let doc = json!({"id": format!("i{n:03}"), "n": n, "note": format!("\"quoted\" é {n}"), "meta": {"k": "v"}});
+                resource.insert(doc.as_object().unwrap().clone()).await.unwrap();
+            }
+            let maps: Records = resource.list(&ListOptions::default()).await.unwrap();
+            let texts: Records<RecordText> = resource.list(&ListOptions::default()).await.unwrap();
+            assert_eq!(RecordText::join(&texts.records), serde_json::to_string(&maps.records).unwrap());
+
+            let ids: Vec<String> = vec!["i007".into(), "missing".into(), "i001".into()];
+            let maps: Vec<Map<String, Value>> = resource.get_many(&ids).await;
+            let texts: Vec<RecordText> = resource.get_many(&ids).await;
+            assert_eq!(RecordText::join(&texts), serde_json::to_string(&maps).unwrap());
+            assert_eq!(maps[1]["_errorName"], "NoSuchKey");
+            assert_eq!(RecordText::join(&[]), "[]");
+        });
+    }
 }

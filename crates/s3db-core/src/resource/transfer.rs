@@ -9,7 +9,7 @@ impl Resource {
     /// Every record without the read decorations (`_contentLength`, `_etag`, …). A record that
     /// cannot be read fails the export: a backup must not leave records out silently.
     pub async fn export_records(&self) -> Result<Vec<Map<String, Value>>> {
-        let read = self.get_all().await?;
+        let read = self.get_all::<Map<String, Value>>().await?;
         if let Some(first) = read.unreadable.into_iter().next() {
             return Err(first.error.with("id", first.id));
         }

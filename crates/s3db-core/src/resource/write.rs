@@ -553,7 +553,7 @@ mod tests {
                 }
             }
             let ids: Vec<String> = (0..600).rev().map(|n| format!("p{n:04}")).collect();
-            let read = people.get_many(&ids).await;
+            let read: Vec<Map<String, Value>> = people.get_many(&ids).await;
             assert_eq!(read.len(), 600);
             for (record, id) in read.iter().zip(&ids) {
                 assert_eq!(&record["id"], id.as_str());
@@ -561,14 +561,14 @@ mod tests {
                 assert_eq!(record.contains_key("_error"), missing, "{id}");
             }
             assert_eq!(read[599 - 7]["n"], 7);
-            let listed = people.list(&Default::default()).await.unwrap();
+            let listed: crate::resource::Records = people.list(&Default::default()).await.unwrap();
             assert_eq!(listed.records.len(), 598);
             let in_a = crate::resource::ListOptions {
                 partition: Some("byRegion".into()),
                 partition_values: json!({"region": "a"}).as_object().unwrap().clone(),
                 ..Default::default()
             };
-            assert_eq!(people.list(&in_a).await.unwrap().records.len(), 299);
+            assert_eq!(people.list::<crate::resource::RecordText>(&in_a).await.unwrap().records.len(), 299);
         });
     }
 

@@ -181,7 +181,7 @@ impl NativeResource {
     #[napi(catch_unwind)]
     pub fn get<'env>(&self, env: &'env Env, id: String) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
-        run(env, async move { Ok(to_json(&resource.get(&id).await?)) })
+        run(env, async move { Ok(resource.get_as::<RecordText>(&id).await?.0) })
     }
 
     #[napi(catch_unwind)]

@@ -132,7 +132,7 @@ impl Resource {
             .with("partitionName", partition_name)
             .with("resourceName", name.clone()));
         }
-        let mut record = self.fetch(&state, id).await?.ok_or_else(|| self.no_such_key(&state, id))?;
+        let mut record = self.fetch::<Map<String, Value>>(&state, id).await?.ok_or_else(|| self.no_such_key(&state, id))?;
         record.insert("_partition".into(), json!(partition_name));
         record.insert("_partitionValues".into(), Value::Object(values.clone()));
         Ok(record)

@@ -8,6 +8,7 @@ use crate::encoding::{json, metadata};
 use crate::error::Result;
 use crate::storage::{Metadata, ObjectHead};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Headers and body of an object about to be written.
@@ -125,6 +126,34 @@ pub struct ObjectFacts<'a> {
 
 /// The record users see: fields, `id`, then s3db.js's read decorations.
 pub fn to_record(state: &ResourceState, id: &str, raw: RawFields, facts: &ObjectFacts<'_>) -> Result<Map<String, Value>> {
+    Ok(decode(state, id, raw, facts)?.into_map())
+}
+
+/// A record's fields and the read decorations that follow them, not yet joined: a reply can
+/// write the decorations straight into its JSON instead of inserting them into the map.
+pub struct Decoded<'a> {
+    fields: Map<String, Value>,
+    decorations: [(&'static str, Decoration<'a>); 10],
+}
+
+enum Decoration<'a> {
+    Text(Cow<'a, str>),
+    Count(u64),
+    Flag(bool),
+}
+
+impl Decoration<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Decoration::Text(text) => Value::String(text.into_owned()),
+            Decoration::Count(n) => Value::from(n),
+            Decoration::Flag(flag) => Value::Bool(flag),
+        }
+    }
+}
+
+/// The fields of a stored object and its decorations: `id`, then s3db.js's read decorations.
+pub fn decode<'a>(state: &'a ResourceState, id: &'a str, raw: RawFields, facts: &ObjectFacts<'a>) -> Result<Decoded<'a>> {
     let ctx = ReadContext {
         layout: state.layout_for(written_version(&raw)),
         passphrase: &state.passphrase,
@@ -132,22 +161,59 @@ pub fn to_record(state: &ResourceState, id: &str, raw: RawFields, facts: &Object
         stored_map: raw.stored_map.as_ref(),
     };
     let written_version = written_version(&raw).unwrap_or(&state.version).trim_start_matches('v').to_string();
-    let mut record = codec::unmap_record(&ctx, raw.fields)?;
-    record.insert("id".into(), Value::String(id.to_string()));
-    record.insert("_contentLength".into(), Value::from(facts.content_length));
-    record.insert("_lastModified".into(), Value::String(crate::clock::iso_string(facts.last_modified_ms)));
-    record.insert("_hasContent".into(), Value::Bool(facts.content_length > 0));
-    record.insert(
-        "_mimeType".into(),
-        Value::String(facts.content_type.unwrap_or("application/octet-stream").to_string()),
-    );
-    record.insert("_etag".into(), Value::String(facts.etag.to_string()));
-    record.insert("_v".into(), Value::String(state.version.clone()));
-    record.insert("_definitionHash".into(), Value::String(state.record_hash.clone()));
-    // The version the record was written with (s3db.js compares "1" with "v1", hence always mapped).
-    record.insert("_originalVersion".into(), Value::String(written_version));
-    record.insert("_versionMapped".into(), Value::Bool(true));
-    Ok(record)
+    let fields = codec::unmap_record(&ctx, raw.fields)?;
+    let mime_type = facts.content_type.unwrap_or("application/octet-stream");
+    let decorations = [
+        ("id", Decoration::Text(Cow::Borrowed(id))),
+        ("_contentLength", Decoration::Count(facts.content_length)),
+        ("_lastModified", Decoration::Text(Cow::Owned(crate::clock::iso_string(facts.last_modified_ms)))),
+        ("_hasContent", Decoration::Flag(facts.content_length > 0)),
+        ("_mimeType", Decoration::Text(Cow::Borrowed(mime_type))),
+        ("_etag", Decoration::Text(Cow::Borrowed(facts.etag))),
+        ("_v", Decoration::Text(Cow::Borrowed(&state.version))),
+        ("_definitionHash", Decoration::Text(Cow::Borrowed(&state.record_hash))),
+        // The version the record was written with (s3db.js compares "1" with "v1", hence always mapped).
+        ("_originalVersion", Decoration::Text(Cow::Owned(written_version))),
+        ("_versionMapped", Decoration::Flag(true)),
+    ];
+    Ok(Decoded { fields, decorations })
+}
+
+impl Decoded<'_> {
+    pub fn into_map(self) -> Map<String, Value> {
+        let mut record = self.fields;
+        for (key, value) in self.decorations {
+            record.insert(key.to_string(), value.into_value());
+        }
+        record
+    }
+
+    /// The record's JSON text, as `into_map` would serialise.
+    pub fn into_json(self) -> String {
+        // A field under a decoration's name keeps its place and takes the decoration's value:
+        // only the map does that. Decorations are `id` and `_…` names, so a scan of the first
+        // bytes rules it out.
+        if self.fields.keys().any(|key| key == "id" || key.starts_with('_')) {
+            return serde_json::to_string(&self.into_map()).expect("a JSON map serialises");
+        }
+        let mut out = serde_json::to_vec(&self.fields).expect("a JSON map serialises");
+        out.pop(); // the closing brace: the decorations follow the fields
+        for (key, value) in &self.decorations {
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            out.push(b'"');
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            match value {
+                Decoration::Text(text) => serde_json::to_writer(&mut out, text.as_ref()).expect("a string serialises"),
+                Decoration::Count(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+                Decoration::Flag(flag) => out.extend_from_slice(if *flag { b"true" } else { b"false" }),
+            }
+        }
+        out.push(b'}');
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
 }
 
 /// The user fields of a record (system `_` fields and `id` removed), e.g. to merge an update.

@@ -119,7 +119,7 @@ impl Resource {
     /// One read-merge-write; `None` when the record changed between the read and the write.
     async fn update_once(&self, id: &str, patch: &Map<String, Value>, expected: Option<&str>) -> Result<Option<WriteOutcome>> {
         let state = self.state();
-        let (before, before_version) = self.fetch_stored(&state, id).await?.ok_or_else(|| does_not_exist(id))?;
+        let (before, before_version) = self.fetch_stored::<Map<String, Value>>(&state, id).await?.ok_or_else(|| does_not_exist(id))?;
         let read_etag = before.get("_etag").and_then(Value::as_str).unwrap_or_default().to_string();
         if let Some(expected) = expected {
             if !crate::storage::same_etag(&read_etag, expected) {
@@ -163,7 +163,7 @@ impl Resource {
         let state = self.state();
         let mut data = document;
         data.remove("id");
-        let stored_before = if state.partitions.is_empty() { None } else { self.fetch_stored(&state, id).await? };
+        let stored_before = if state.partitions.is_empty() { None } else { self.fetch_stored::<Map<String, Value>>(&state, id).await? };
         if state.definition.timestamps {
             let now = self.ctx.now_iso();
             let created = stored_before.as_ref().and_then(|(b, _)| b.get("createdAt")).cloned();

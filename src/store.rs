@@ -277,12 +277,7 @@ impl NativeStore {
     /// running ones have ended, or to `false` on a local store, which has no pool.
     #[napi(catch_unwind)]
     pub fn pause_pool<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
-        let s3 = self.s3_store();
-        run(env, async move {
-            let Some(s3) = s3 else { return Ok("false".to_string()) };
-            s3.scheduler().pause().await;
-            Ok("true".to_string())
-        })
+        self.wait_for_pool(env, |s3| async move { s3.scheduler().pause().await })
     }
 
     /// Lets held-back requests start (`resumePool`): whether the pool was paused; `null` on a
@@ -296,12 +291,7 @@ impl NativeStore {
     /// local store.
     #[napi(catch_unwind)]
     pub fn drain_pool<'env>(&self, env: &'env Env) -> Result<Reply<'env>> {
-        let s3 = self.s3_store();
-        run(env, async move {
-            let Some(s3) = s3 else { return Ok("false".to_string()) };
-            s3.scheduler().drain().await;
-            Ok("true".to_string())
-        })
+        self.wait_for_pool(env, |s3| async move { s3.scheduler().drain().await })
     }
 
     /// Refuses every S3 request that has not started, now and later (`stopPool`): they fail
@@ -309,6 +299,20 @@ impl NativeStore {
     #[napi(catch_unwind)]
     pub fn stop_pool(&self) -> bool {
         self.s3_store().map(|s3| s3.scheduler().stop()).is_some()
+    }
+
+    /// Resolves to `true` once `wait` (a wait on the S3 scheduler) has, or to `false` on a local store.
+    fn wait_for_pool<'env, F, Fut>(&self, env: &'env Env, wait: F) -> Result<Reply<'env>>
+    where
+        F: FnOnce(Arc<S3Store>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let s3 = self.s3_store();
+        run(env, async move {
+            let Some(s3) = s3 else { return Ok("false".to_string()) };
+            wait(s3).await;
+            Ok("true".to_string())
+        })
     }
 
     fn s3_store(&self) -> Option<Arc<S3Store>> {

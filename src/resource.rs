@@ -122,7 +122,7 @@ fn page_reply(page: Page<RecordText>) -> String {
         "hasMore": page.has_more,
         "unreadable": unreadable_json(&page.unreadable),
     }));
-    // `rest` is an object of scalars: its fields follow `items` in the same object.
+    // `rest` is a JSON object: its fields follow `items` in the same object.
     format!("{{\"items\":{},{}", RecordText::join(&page.items), &rest[1..])
 }
 

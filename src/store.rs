@@ -15,6 +15,7 @@ use s3db_core::storage::counted::Counted;
 use s3db_core::storage::observed::{Observed, Phase, RequestEvent};
 use s3db_core::storage::requests::RequestCounts;
 use s3db_core::storage::s3::{S3Config, S3Store};
+use s3db_core::storage::scheduler::QueueStats;
 use s3db_core::storage::fs::FsStore;
 use s3db_core::storage::memory::{Limits, MemoryStore, Snapshot};
 use s3db_core::storage::{persist, ListRequest, ObjectStore, PutOutcome, PutRequest};
@@ -242,24 +243,20 @@ impl NativeStore {
     /// The request scheduler's state (`getQueueStats`): `{concurrency, queueSize, activeCount,
     /// processedCount, errorCount, retryCount}`. Local stores answer at once: nothing queues
     /// and `concurrency` is `null`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn queue_stats(&self) -> String {
         match &self.counter {
             Counter::S3(s3) => s3.scheduler().stats().to_json(s3.retry_count()).to_string(),
             Counter::Wrapped(counted) => {
-                let processed: u64 = counted.counts().snapshot().iter().map(|(_, n)| n).sum();
-                serde_json::json!({
-                    "concurrency": null, "queueSize": 0, "activeCount": 0,
-                    "processedCount": processed, "errorCount": 0, "retryCount": 0, "paused": false, "stopped": false,
-                })
-                .to_string()
+                let processed_count = counted.counts().snapshot().iter().map(|(_, n)| n).sum();
+                QueueStats { processed_count, ..QueueStats::default() }.to_json(0).to_string()
             }
         }
     }
 
     /// Request latencies over the last 1024 requests (`getAggregateMetrics`): `{count,
     /// sampleSize, avgExecution, p50, p95, p99}` in ms; `null` before any request or on a local store.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn request_latencies(&self) -> String {
         match &self.counter {
             Counter::S3(s3) => s3.scheduler().latency_summary().unwrap_or(Value::Null).to_string(),

@@ -62,3 +62,11 @@ pub fn connected(store: Arc<FaultyStore>, versioning_enabled: bool) -> Database 
     block_on(db.connect()).unwrap();
     db
 }
+
+/// A resource on a fresh, connected in-memory database (returned too: it owns the resource).
+pub async fn memory_resource(config: &serde_json::Value) -> (Database, Arc<crate::Resource>) {
+    let db = Database::new(Arc::new(MemoryStore::new()), DatabaseOptions::default());
+    db.connect().await.unwrap();
+    let resource = db.create_resource(config).await.unwrap();
+    (db, resource)
+}

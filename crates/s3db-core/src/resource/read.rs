@@ -414,18 +414,15 @@ fn error_item(id: &str, error: &Error) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::memory::MemoryStore;
-    use crate::{Database, DatabaseOptions};
+    use crate::testing::memory_resource;
     use serde_json::json;
 
     #[test]
     fn records_as_text_are_the_json_of_records_as_maps_in_the_same_order() {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
         runtime.block_on(async {
-            let db = Database::new(Arc::new(MemoryStore::new()), DatabaseOptions::default());
-            db.connect().await.unwrap();
             let config = json!({"name": "items", "attributes": {"n": "number", "note": "string", "meta": {"k": "string"}}});
-            let resource = db.create_resource(&config).await.unwrap();
+            let (_db, resource) = memory_resource(&config).await;
             // Enough records for the decoding to be split over threads.
             for n in 0..300 {
                 let doc = json!({"id": format!("i{n:03}"), "n": n, "note": format!("\"quoted\" é {n}"), "meta": {"k": "v"}});
@@ -451,10 +448,8 @@ mod tests {
     #[test]
     fn a_field_named_like_a_decoration_keeps_its_place_and_takes_the_decoration() {
         futures::executor::block_on(async {
-            let db = Database::new(Arc::new(MemoryStore::new()), DatabaseOptions::default());
-            db.connect().await.unwrap();
             let config = json!({"name": "odd", "attributes": {"_etag": "string", "n": "number"}});
-            let resource = db.create_resource(&config).await.unwrap();
+            let (_db, resource) = memory_resource(&config).await;
             resource.insert(json!({"id": "a", "_etag": "mine", "n": 1}).as_object().unwrap().clone()).await.unwrap();
             let map = resource.get("a").await.unwrap();
             let text: RecordText = resource.get_as("a").await.unwrap();

@@ -476,16 +476,12 @@ mod tests {
     /// (their ETags differ between versions thanks to the write stamp).
     #[test]
     fn concurrent_updates_of_different_fields_are_all_kept() {
-        use crate::storage::memory::MemoryStore;
-        use crate::{Database, DatabaseOptions};
         use futures::executor::block_on;
         const WRITERS: usize = 6;
         const ROUNDS: i64 = 40;
-        let db = Database::new(Arc::new(MemoryStore::new()), DatabaseOptions::default());
-        block_on(db.connect()).unwrap();
         let attributes: Map<String, Value> = (0..WRITERS).map(|w| (format!("f{w}"), json!("number|optional"))).collect();
         let config = json!({"name": "counters", "attributes": attributes, "behavior": "body-only"});
-        let counters = block_on(db.create_resource(&config)).unwrap();
+        let (_db, counters) = block_on(crate::testing::memory_resource(&config));
         block_on(counters.insert(json!({"id": "c"}).as_object().unwrap().clone())).unwrap();
         let threads: Vec<_> = (0..WRITERS)
             .map(|w| {
@@ -507,13 +503,9 @@ mod tests {
 
     #[test]
     fn concurrent_upserts_of_a_new_id_all_succeed() {
-        use crate::storage::memory::MemoryStore;
-        use crate::{Database, DatabaseOptions};
         use futures::executor::block_on;
-        let db = Database::new(Arc::new(MemoryStore::new()), DatabaseOptions::default());
-        block_on(db.connect()).unwrap();
         let config = json!({"name": "people", "attributes": {"name": "string", "n": "number|optional"}});
-        let people = block_on(db.create_resource(&config)).unwrap();
+        let (_db, people) = block_on(crate::testing::memory_resource(&config));
         let threads: Vec<_> = (0..8)
             .map(|n| {
                 let people = people.clone();
@@ -530,15 +522,11 @@ mod tests {
     /// failures, and are read back whole (getMany and list decode in parallel too).
     #[test]
     fn big_batches_on_a_local_store_run_in_parallel_in_order() {
-        use crate::storage::memory::MemoryStore;
-        use crate::{Database, DatabaseOptions};
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
         runtime.block_on(async {
-            let db = Database::new(Arc::new(MemoryStore::new()), DatabaseOptions::default());
-            db.connect().await.unwrap();
             let config = json!({"name": "people", "attributes": {"n": "number", "region": "string"},
                 "partitions": {"byRegion": {"fields": {"region": "string"}}}});
-            let people = db.create_resource(&config).await.unwrap();
+            let (_db, people) = crate::testing::memory_resource(&config).await;
             let mut docs: Vec<Map<String, Value>> =
                 (0..600).map(|n| json!({"id": format!("p{n:04}"), "n": n, "region": if n % 2 == 0 { "a" } else { "b" }}).as_object().unwrap().clone()).collect();
             docs[500] = json!({"id": "p0007", "n": -1, "region": "a"}).as_object().unwrap().clone();

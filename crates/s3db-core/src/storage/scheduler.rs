@@ -41,7 +41,8 @@ impl AutoTuning {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueueStats {
-    pub concurrency: usize,
+    /// `None` for a store that answers every request at once (it has no limit).
+    pub concurrency: Option<usize>,
     pub queue_size: usize,
     pub active_count: usize,
     pub processed_count: u64,
@@ -259,7 +260,7 @@ impl Scheduler {
 
     pub fn stats(&self) -> QueueStats {
         QueueStats {
-            concurrency: self.concurrency(),
+            concurrency: Some(self.concurrency()),
             queue_size: self.waiting.load(Ordering::Relaxed),
             active_count: self.active.load(Ordering::Relaxed),
             processed_count: self.processed.load(Ordering::Relaxed),

@@ -78,9 +78,11 @@ impl Resource {
 
     /// Inserts each document; failures are returned in place (s3db.js reports them as events).
     /// On a store that answers at once, the batch is split over several threads (the work is
-    /// all validation and encoding); on a remote one, `parallelism` inserts are in flight.
+    /// all validation and encoding) unless two documents share an id: then the batch takes the
+    /// remote stores' path, where inserts start in input order; on a store that answers at once
+    /// each completes before the next starts, so the first of the two is the one written.
     pub async fn insert_many(self: &Arc<Self>, documents: Vec<Map<String, Value>>) -> Vec<Result<WriteOutcome>> {
-        if self.ctx.store.answers_at_once() {
+        if self.ctx.store.answers_at_once() && !repeats_an_id(&documents) {
             let state = self.state();
             // PBKDF2 (a key's first use) must not run on the JS thread.
             let inline = !state.has_secrets || crypto::write_key_ready(&state.passphrase);
@@ -353,15 +355,32 @@ fn does_not_exist(id: &str) -> Error {
     Error::new(ErrorKind::ResourceNotFound, format!("Resource with id '{id}' does not exist")).with("id", id)
 }
 
-/// Removes and returns `document.id` as a string (numbers are converted like JS `String()`).
+/// Removes and returns `document.id` as a string.
 fn take_id(document: &mut Map<String, Value>) -> Result<Option<String>> {
     match document.remove("id") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(Value::Number(n)) => Ok(Some(codec::metadata_text(&Value::Number(n)))),
-        Some(_) => Err(Error::validation("id cannot be an object")),
+        Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
+        Some(id) => id_text(&id),
+        None => Ok(None),
     }
+}
+
+/// A document's `id` as the record id (numbers are converted like JS `String()`); `None` when
+/// one is to be drawn.
+fn id_text(id: &Value) -> Result<Option<String>> {
+    match id {
+        Value::Null => Ok(None),
+        Value::String(s) if s.is_empty() => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        Value::Number(_) => Ok(Some(codec::metadata_text(id))),
+        _ => Err(Error::validation("id cannot be an object")),
+    }
+}
+
+/// True when two documents ask for the same id: inserted side by side, either could be the one
+/// that exists first.
+fn repeats_an_id(documents: &[Map<String, Value>]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    documents.iter().filter_map(|doc| doc.get("id").and_then(|id| id_text(id).ok().flatten())).any(|id| !seen.insert(id))
 }
 
 /// s3db.js update merge: dotted keys set nested paths, objects merge deeply, the rest replaces.
@@ -518,6 +537,27 @@ mod tests {
         assert_eq!(block_on(people.get("same")).unwrap()["name"], "x");
     }
 
+    /// Two documents of one batch with the same id: the first is written and the second refused,
+    /// every time (split over threads, either could have come first).
+    #[test]
+    fn in_a_batch_the_first_of_two_documents_with_one_id_wins() {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        runtime.block_on(async {
+            let config = json!({"name": "people", "attributes": {"n": "number"}});
+            let (_db, people) = crate::testing::memory_resource(&config).await;
+            for round in 0..20 {
+                let mut docs: Vec<Map<String, Value>> = (0..600).map(|n| json!({"n": n}).as_object().unwrap().clone()).collect();
+                // The last document of one chunk and the first of the next, however many threads.
+                docs[299] = json!({"id": format!("dup{round}"), "n": 1}).as_object().unwrap().clone();
+                docs[300] = json!({"id": format!("dup{round}"), "n": 2}).as_object().unwrap().clone();
+                let outcomes = people.insert_many(docs).await;
+                assert!(outcomes[299].is_ok());
+                assert!(outcomes[300].as_ref().unwrap_err().message.contains("already exists"));
+                assert_eq!(people.get(&format!("dup{round}")).await.unwrap()["n"], 1);
+            }
+        });
+    }
+
     /// Batches big enough to be split over threads keep their order, their per-document
     /// failures, and are read back whole (getMany and list decode in parallel too).
     #[test]
@@ -527,9 +567,10 @@ mod tests {
             let config = json!({"name": "people", "attributes": {"n": "number", "region": "string"},
                 "partitions": {"byRegion": {"fields": {"region": "string"}}}});
             let (_db, people) = crate::testing::memory_resource(&config).await;
+            people.insert(json!({"id": "earlier", "n": -1, "region": "b"}).as_object().unwrap().clone()).await.unwrap();
             let mut docs: Vec<Map<String, Value>> =
                 (0..600).map(|n| json!({"id": format!("p{n:04}"), "n": n, "region": if n % 2 == 0 { "a" } else { "b" }}).as_object().unwrap().clone()).collect();
-            docs[500] = json!({"id": "p0007", "n": -1, "region": "a"}).as_object().unwrap().clone();
+            docs[500] = json!({"id": "earlier", "n": -1, "region": "a"}).as_object().unwrap().clone();
             docs[501] = json!({"id": "p9999", "n": "not a number"}).as_object().unwrap().clone();
             let outcomes = people.insert_many(docs).await;
             assert_eq!(outcomes.len(), 600);
@@ -550,7 +591,7 @@ mod tests {
             }
             assert_eq!(read[599 - 7]["n"], 7);
             let listed: crate::resource::Records = people.list(&Default::default()).await.unwrap();
-            assert_eq!(listed.records.len(), 598);
+            assert_eq!(listed.records.len(), 598 + 1, "the batch's records and the earlier one");
             let in_a = crate::resource::ListOptions {
                 partition: Some("byRegion".into()),
                 partition_values: json!({"region": "a"}).as_object().unwrap().clone(),

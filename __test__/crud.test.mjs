@@ -658,6 +658,15 @@ describe('bulk operations, listing, paging and queries', () => {
     expect(await items.query()).toHaveLength(5);
   });
 
+  it('query compares the record users see: id and read decorations included', async () => {
+    expect((await items.query({ id: 'i3' })).map((r) => r.id)).toEqual(['i3']);
+    expect((await items.query({ id: 'i3', status: 'inactive' }))).toEqual([]);
+    const [first] = await items.query({ id: 'i1' });
+    expect((await items.query({ _etag: first._etag, _versionMapped: true })).map((r) => r.id)).toContain('i1');
+    expect(await items.query({ _hasContent: 'false' })).toEqual([]);
+    expect(await items.query({ status: { $eq: 'active' } })).toEqual([]);
+  });
+
   it('deleteMany removes the given ids', async () => {
     const res = await db.createResource({ name: uniqueName('delmany'), attributes: { n: 'number' } });
     await res.insertMany([{ id: 'a', n: 1 }, { id: 'b', n: 2 }, { id: 'c', n: 3 }]);

@@ -4,8 +4,8 @@ use crate::errors;
 use crate::runner::{run, Reply};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use s3db_core::resource::{ListOptions, Page, PageOptions, RecordForm, RecordText, Records, Unreadable, WriteOutcome};
-use s3db_core::{parallel, Error, Resource};
+use s3db_core::resource::{ListOptions, Page, PageOptions, RecordText, Records, Unreadable, WriteOutcome};
+use s3db_core::{Error, Resource};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -261,10 +261,10 @@ impl NativeResource {
     pub fn delete<'env>(&self, env: &'env Env, id: String, with_before: bool) -> Result<Reply<'env>> {
         let resource = self.inner.clone();
         run(env, async move {
-            let outcome = resource.delete(&id).await?;
+            let outcome = resource.delete(&id, with_before).await?;
             let mut reply = json!({"id": outcome.id});
-            if with_before {
-                reply["b"] = Value::Object(outcome.before);
+            if let Some(before) = outcome.before {
+                reply["b"] = Value::Object(before);
             }
             Ok(to_json(&reply))
         })
@@ -375,9 +375,7 @@ impl NativeResource {
         let resource = self.inner.clone();
         run(env, async move {
             let filter = document(&filter, "query")?;
-            let Records { records, unreadable } = resource.query(&filter, &list_options(&options)?).await?;
-            let records = parallel::map(records, true, RecordText::from_map).await;
-            Ok(records_reply(Records { records, unreadable }))
+            Ok(records_reply(resource.query::<RecordText>(&filter, &list_options(&options)?).await?))
         })
     }
 

@@ -3,7 +3,8 @@
 //! that rebuilds the references from the records (after a crash between a record write and
 //! its reference writes, or references lost any other way).
 
-use super::{stored, ListOptions, Resource, ResourceState};
+use super::read::UserFields;
+use super::{ListOptions, Resource, ResourceState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys;
 use crate::storage::{self, PutRequest};
@@ -201,11 +202,11 @@ impl Resource {
         let mut expected = HashSet::new();
         let mut unreadable = HashSet::new();
         for chunk in ids.chunks((self.ctx.parallelism * 10).max(10)) {
-            let fetched: Vec<(String, Result<Option<(Map<String, Value>, String)>>)> = stream::iter(chunk.to_vec())
+            let fetched: Vec<(String, Result<Option<(UserFields, String)>>)> = stream::iter(chunk.to_vec())
                 .map(|id| {
                     let state = state.clone();
                     async move {
-                        let outcome = self.fetch_stored(&state, &id).await;
+                        let outcome = self.fetch_stored::<UserFields>(&state, &id).await;
                         (id, outcome)
                     }
                 })
@@ -214,9 +215,9 @@ impl Resource {
                 .await;
             for (id, outcome) in fetched {
                 match outcome {
-                    Ok(Some((record, version))) => {
+                    Ok(Some((UserFields(fields), version))) => {
                         report.records += 1;
-                        expected.extend(self.reference_keys(&state, &id, &stored::user_fields(&record), &version));
+                        expected.extend(self.reference_keys(&state, &id, &fields, &version));
                     }
                     Ok(None) => {}
                     Err(_) => {
@@ -333,7 +334,7 @@ mod tests {
         );
         block_on(orders.update("o2", map(json!({"utm": {"source": null}})))).unwrap();
         assert_eq!(ids(&orders, "byUtmSource", json!({"utm.source": "bing"})), Vec::<String>::new());
-        block_on(orders.delete("o1")).unwrap();
+        block_on(orders.delete("o1", false)).unwrap();
         assert!(references_of(&store, "o1").is_empty());
         assert_eq!(ids(&orders, "byRegion", json!({"region": "BR"})), ["o3"]);
         block_on(orders.delete_many(&["o2".into(), "o3".into()])).unwrap();

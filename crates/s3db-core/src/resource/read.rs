@@ -60,6 +60,21 @@ impl RecordForm for RecordText {
     }
 }
 
+/// Only a record's own fields (no `id`, no read decorations): what partition keys and merges
+/// need, without building the decorations a reply would carry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserFields(pub Map<String, Value>);
+
+impl RecordForm for UserFields {
+    fn from_map(record: Map<String, Value>) -> Self {
+        UserFields(stored::user_fields(&record))
+    }
+
+    fn from_decoded(record: stored::Decoded<'_>) -> Self {
+        UserFields(record.into_user_fields())
+    }
+}
+
 impl RecordText {
     /// `[record, …]`: the texts joined into one JSON array.
     pub fn join(records: &[RecordText]) -> String {
@@ -172,11 +187,13 @@ impl Resource {
             .await
     }
 
-    /// Records of fetched objects, in order, decoded on several threads when there are many.
+    /// Records of fetched objects, in order, decoded on several threads when there are many. A
+    /// record that does not match `filter` is `None`, as a missing one, and never converted to `R`.
     async fn decode_objects<R: RecordForm>(
         &self,
         state: &Arc<ResourceState>,
         fetched: Vec<(String, Result<Option<Arc<StoredObject>>>)>,
+        filter: Option<Arc<Map<String, Value>>>,
     ) -> Vec<(String, Result<Option<R>>)> {
         // PBKDF2 (a key's first use) must not run on the JS thread. Only a resource with secrets
         // can need it; its fields are read here once, the others' on the decoding threads.
@@ -191,7 +208,7 @@ impl Resource {
             let record = match outcome {
                 Ok(Some((raw, object))) => {
                     let raw = raw.unwrap_or_else(|| stored::raw_fields(&object.head, &object.body));
-                    decode_stored::<R>(&state, &id, &object, raw).map(|(record, _)| Some(record))
+                    decode_matching::<R>(&state, &id, &object, raw, filter.as_deref())
                 }
                 Ok(None) => Ok(None),
                 Err(error) => Err(error),
@@ -211,7 +228,7 @@ impl Resource {
     pub async fn get_many<R: RecordForm>(&self, ids: &[String]) -> Vec<R> {
         let state = self.state();
         let fetched = self.fetch_objects(&state, ids.to_vec(), true).await;
-        self.decode_objects(&state, fetched)
+        self.decode_objects(&state, fetched, None)
             .await
             .into_iter()
             .map(|(id, outcome)| match outcome {
@@ -225,9 +242,14 @@ impl Resource {
     /// Records of the given IDs, skipping any that vanished meanwhile; objects that cannot be
     /// read are listed apart. A store failure fails the call.
     pub(super) async fn records<R: RecordForm>(&self, ids: Vec<String>) -> Result<Records<R>> {
+        self.records_matching(ids, None).await
+    }
+
+    /// `records`, keeping those that match `filter` (see `stored::Decoded::matches`).
+    async fn records_matching<R: RecordForm>(&self, ids: Vec<String>, filter: Option<Arc<Map<String, Value>>>) -> Result<Records<R>> {
         let state = self.state();
         let fetched = self.fetch_objects(&state, ids, false).await;
-        let decoded = self.decode_objects(&state, fetched).await;
+        let decoded = self.decode_objects(&state, fetched, filter).await;
         let mut out = Records { records: Vec::with_capacity(decoded.len()), unreadable: Vec::new() };
         for (id, outcome) in decoded {
             match outcome {
@@ -327,7 +349,7 @@ impl Resource {
     }
 
     /// Records whose top-level fields equal every filter value, after `offset` matches, at most `limit`.
-    pub async fn query(&self, filter: &Map<String, Value>, options: &ListOptions) -> Result<Records> {
+    pub async fn query<R: RecordForm>(&self, filter: &Map<String, Value>, options: &ListOptions) -> Result<Records<R>> {
         let limit = options.limit.unwrap_or(100);
         let mut scope = ListOptions { limit: None, offset: 0, ..options.clone() };
         if scope.partition.is_none() {
@@ -340,13 +362,11 @@ impl Resource {
         let mut out = Records::default();
         let mut skipped = 0;
         let batch = (self.ctx.parallelism * 10).max(10);
+        let filter = Arc::new(filter.clone());
         for chunk in all_ids.chunks(batch) {
-            let Records { records, unreadable } = self.records::<Map<String, Value>>(chunk.to_vec()).await?;
+            let Records { records, unreadable } = self.records_matching::<R>(chunk.to_vec(), Some(filter.clone())).await?;
             out.unreadable.extend(unreadable);
             for record in records {
-                if !filter.iter().all(|(k, v)| record.get(k).is_some_and(|actual| values_equal(actual, v))) {
-                    continue;
-                }
                 if skipped < options.offset {
                     skipped += 1;
                     continue;
@@ -378,26 +398,32 @@ fn partition_fixed_by(state: &ResourceState, filter: &Map<String, Value>) -> Opt
         })
 }
 
-/// JS strict equality for JSON values (numbers by value; objects/arrays never equal, as `===`).
-fn values_equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Object(_), _) | (Value::Array(_), _) => false,
-        _ => a == b,
-    }
-}
-
 /// A stored object (its fields already read by `stored::raw_fields`) as the record users see,
 /// with the version it was written with.
 fn decode_stored<R: RecordForm>(state: &ResourceState, id: &str, object: &StoredObject, raw: stored::RawFields) -> Result<(R, String)> {
     let version = stored::written_version(&raw).unwrap_or(&state.version).to_string();
-    let facts = ObjectFacts {
+    Ok((R::from_decoded(stored::decode(state, id, raw, &object_facts(object))?), version))
+}
+
+/// `decode_stored`'s record when it matches `filter`: a record left out is never converted.
+fn decode_matching<R: RecordForm>(
+    state: &ResourceState,
+    id: &str,
+    object: &StoredObject,
+    raw: stored::RawFields,
+    filter: Option<&Map<String, Value>>,
+) -> Result<Option<R>> {
+    let decoded = stored::decode(state, id, raw, &object_facts(object))?;
+    Ok(filter.is_none_or(|filter| decoded.matches(filter)).then(|| R::from_decoded(decoded)))
+}
+
+fn object_facts(object: &StoredObject) -> ObjectFacts<'_> {
+    ObjectFacts {
         content_length: write_stamp::unstamped(&object.body).len() as u64,
         content_type: object.head.content_type.as_deref(),
         last_modified_ms: object.head.last_modified_ms,
         etag: &object.head.etag,
-    };
-    Ok((R::from_decoded(stored::decode(state, id, raw, &facts)?), version))
+    }
 }
 
 fn error_item(id: &str, error: &Error) -> Map<String, Value> {
@@ -456,6 +482,38 @@ mod tests {
             assert_eq!(text.0, serde_json::to_string(&map).unwrap());
             assert_ne!(map["_etag"], "mine");
             assert_eq!(map.keys().next().map(String::as_str), Some("_etag"));
+        });
+    }
+
+    #[test]
+    fn a_query_filters_the_record_users_see_and_converts_only_its_matches() {
+        futures::executor::block_on(async {
+            let config = json!({"name": "q", "attributes": {"n": "number", "tag": "string", "meta": {"k": "string"}}});
+            let (_db, resource) = memory_resource(&config).await;
+            for (id, n, tag) in [("a", 1, "x"), ("b", 2, "y"), ("c", 1, "y")] {
+                let doc = json!({"id": id, "n": n, "tag": tag, "meta": {"k": "v"}});
+                resource.insert(doc.as_object().unwrap().clone()).await.unwrap();
+            }
+            let ids = |filter: Value| {
+                let resource = resource.clone();
+                async move {
+                    let found: Records = resource.query(filter.as_object().unwrap(), &ListOptions::default()).await.unwrap();
+                    found.records.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+                }
+            };
+            assert_eq!(ids(json!({"n": 1.0})).await, ["a", "c"]);
+            assert_eq!(ids(json!({"n": 1, "tag": "y"})).await, ["c"]);
+            assert_eq!(ids(json!({"id": "b"})).await, ["b"]);
+            assert_eq!(ids(json!({"_versionMapped": true, "_hasContent": false, "tag": "x"})).await, ["a"]);
+            assert_eq!(ids(json!({"_hasContent": "false"})).await, Vec::<String>::new());
+            // Objects are never strictly equal, as in JavaScript.
+            assert_eq!(ids(json!({"meta": {"k": "v"}})).await, Vec::<String>::new());
+            let etag = resource.get("b").await.unwrap()["_etag"].clone();
+            assert_eq!(ids(json!({"_etag": etag})).await, ["b"]);
+
+            let texts: Records<RecordText> = resource.query(json!({"tag": "y"}).as_object().unwrap(), &ListOptions::default()).await.unwrap();
+            let maps: Records = resource.query(json!({"tag": "y"}).as_object().unwrap(), &ListOptions::default()).await.unwrap();
+            assert_eq!(RecordText::join(&texts.records), serde_json::to_string(&maps.records).unwrap());
         });
     }
 }

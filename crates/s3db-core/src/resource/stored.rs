@@ -150,6 +150,24 @@ impl Decoration<'_> {
             Decoration::Flag(flag) => Value::Bool(flag),
         }
     }
+
+    fn equals(&self, value: &Value) -> bool {
+        match (self, value) {
+            (Decoration::Text(text), Value::String(other)) => text == other,
+            (Decoration::Count(n), Value::Number(other)) => other.as_f64() == Some(*n as f64),
+            (Decoration::Flag(flag), Value::Bool(other)) => flag == other,
+            _ => false,
+        }
+    }
+}
+
+/// JS strict equality for JSON values (numbers by value; objects/arrays never equal, as `===`).
+fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Object(_), _) | (Value::Array(_), _) => false,
+        _ => a == b,
+    }
 }
 
 /// The fields of a stored object and its decorations: `id`, then s3db.js's read decorations.
@@ -180,12 +198,30 @@ pub fn decode<'a>(state: &'a ResourceState, id: &'a str, raw: RawFields, facts: 
 }
 
 impl Decoded<'_> {
+    /// True when every `filter` value is strictly equal (`===`) to the record's top-level value
+    /// under that name, decorations included, as in the record `into_map` returns.
+    pub fn matches(&self, filter: &Map<String, Value>) -> bool {
+        filter.iter().all(|(key, wanted)| match self.decorations.iter().find(|(name, _)| name == key) {
+            Some((_, decoration)) => decoration.equals(wanted),
+            None => self.fields.get(key).is_some_and(|actual| values_equal(actual, wanted)),
+        })
+    }
+
     pub fn into_map(self) -> Map<String, Value> {
         let mut record = self.fields;
         for (key, value) in self.decorations {
             record.insert(key.to_string(), value.into_value());
         }
         record
+    }
+
+    /// What `user_fields(&self.into_map())` returns, without the decorations.
+    pub fn into_user_fields(self) -> Map<String, Value> {
+        let mut fields = self.fields;
+        if fields.contains_key("id") {
+            fields.shift_remove("id");
+        }
+        fields
     }
 
     /// The record's JSON text, as `into_map` would serialise.

@@ -1,6 +1,7 @@
 //! Record writes: insert, update, replace, upsert, delete and their bulk forms.
 
 use super::stored::{self, ObjectFacts};
+use super::read::UserFields;
 use super::{maybe_blocking, Resource, ResourceState};
 use crate::behavior::{self, Split, WriteOp};
 use crate::codec;
@@ -30,7 +31,7 @@ pub struct WriteOutcome {
 #[derive(Debug, Clone)]
 pub struct DeleteOutcome {
     pub id: String,
-    pub before: Map<String, Value>,
+    pub before: Option<Map<String, Value>>,
 }
 
 /// An insert: the record must not exist yet. `random_id` when its id was just drawn at random
@@ -196,12 +197,20 @@ impl Resource {
         }
     }
 
-    pub async fn delete(&self, id: &str) -> Result<DeleteOutcome> {
+    /// Deletes a record and its references; `keep_before` returns the record as it was.
+    pub async fn delete(&self, id: &str, keep_before: bool) -> Result<DeleteOutcome> {
         keys::check_lookup_id(id)?;
         let state = self.state();
-        let (before, version) = self.fetch_stored(&state, id).await?.ok_or_else(|| self.no_such_key(&state, id))?;
+        let missing = || self.no_such_key(&state, id);
+        let (fields, before, version) = if keep_before {
+            let (before, version) = self.fetch_stored::<Map<String, Value>>(&state, id).await?.ok_or_else(missing)?;
+            (stored::user_fields(&before), Some(before), version)
+        } else {
+            let (UserFields(fields), version) = self.fetch_stored(&state, id).await?.ok_or_else(missing)?;
+            (fields, None, version)
+        };
         let mut doomed = vec![self.record_key(&state, id)];
-        doomed.extend(self.reference_keys(&state, id, &stored::user_fields(&before), &version));
+        doomed.extend(self.reference_keys(&state, id, &fields, &version));
         self.delete_keys(doomed).await?;
         Ok(DeleteOutcome { id: id.to_string(), before })
     }
@@ -221,15 +230,15 @@ impl Resource {
             let found: Vec<_> = stream::iter(ids.to_vec())
                 .map(|id| {
                     let state = state.clone();
-                    async move { self.fetch_stored(&state, &id).await.map(|r| (id, r)) }
+                    async move { self.fetch_stored::<UserFields>(&state, &id).await.map(|r| (id, r)) }
                 })
                 .buffered(self.ctx.parallelism)
                 .try_collect()
                 .await?;
             for (id, record) in found {
-                let Some((record, version)) = record else { continue };
+                let Some((UserFields(fields), version)) = record else { continue };
                 doomed.push(self.record_key(&state, &id));
-                doomed.extend(self.reference_keys(&state, &id, &stored::user_fields(&record), &version));
+                doomed.extend(self.reference_keys(&state, &id, &fields, &version));
                 deleted.push(id);
             }
         }
@@ -465,6 +474,38 @@ fn invalid_item(state: &ResourceState, issues: &[crate::validator::ValidationIss
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn delete_removes_the_record_and_its_references_and_returns_it_only_when_asked() {
+        use crate::resource::ListOptions;
+        futures::executor::block_on(async {
+            let config = json!({"name": "d", "attributes": {"region": "string", "n": "number"}, "timestamps": true,
+                "partitions": {"byRegion": {"fields": {"region": "string"}}}});
+            let (_db, resource) = crate::testing::memory_resource(&config).await;
+            for (id, region) in [("a", "eu"), ("b", "us")] {
+                resource.insert(json!({"id": id, "region": region, "n": 1}).as_object().unwrap().clone()).await.unwrap();
+            }
+            let references = || async {
+                let mut total = 0;
+                for partition in ["byRegion", "byCreatedDate", "byUpdatedDate"] {
+                    let options = ListOptions { partition: Some(partition.into()), ..ListOptions::default() };
+                    total += resource.count(&options).await.unwrap();
+                }
+                total
+            };
+            assert_eq!(references().await, 2 * 3);
+
+            let without = resource.delete("a", false).await.unwrap();
+            assert_eq!((without.id.as_str(), without.before), ("a", None));
+            let with = resource.delete("b", true).await.unwrap();
+            let before = with.before.expect("asked for");
+            assert_eq!((before["region"].as_str(), before["id"].as_str()), (Some("us"), Some("b")));
+            assert!(before.contains_key("_etag"));
+            assert_eq!(references().await, 0);
+            assert_eq!(resource.count(&ListOptions::default()).await.unwrap(), 0);
+            assert_eq!(resource.delete("a", false).await.unwrap_err().name(), "NoSuchKey");
+        });
+    }
 
     #[test]
     fn merged_for_update_previews_without_writing() {

@@ -166,15 +166,13 @@ impl NativeResource {
                     other => return Err(Error::validation(format!("insertMany expects objects, got {}", js_type(&other)))),
                 }
             }
-            let results = resource.insert_many(maps).await;
-            let replies: Vec<Value> = results
-                .into_iter()
-                .map(|r| match r {
-                    Ok(outcome) => write_reply_value(outcome, false),
-                    Err(e) => json!({"e": e.to_json()}),
+            let replies = resource
+                .insert_many_as(maps, |outcome| match outcome {
+                    Ok(outcome) => write_reply(outcome, false),
+                    Err(e) => to_json(&json!({"e": e.to_json()})),
                 })
-                .collect();
-            Ok(to_json(&replies))
+                .await;
+            Ok(format!("[{}]", replies.join(",")))
         })
     }
 

@@ -83,14 +83,24 @@ impl Resource {
     /// remote stores' path, where inserts start in input order; on a store that answers at once
     /// each completes before the next starts, so the first of the two is the one written.
     pub async fn insert_many(self: &Arc<Self>, documents: Vec<Map<String, Value>>) -> Vec<Result<WriteOutcome>> {
+        self.insert_many_as(documents, |outcome| outcome).await
+    }
+
+    /// `insert_many`, each outcome turned into `T` by `reply` on the thread that wrote it: a reply
+    /// built there (JSON text for JavaScript) leaves no record maps for the caller's thread to free.
+    pub async fn insert_many_as<T, F>(self: &Arc<Self>, documents: Vec<Map<String, Value>>, reply: F) -> Vec<T>
+    where
+        T: Send + 'static,
+        F: Fn(Result<WriteOutcome>) -> T + Send + Sync + 'static,
+    {
         if self.ctx.store.answers_at_once() && !repeats_an_id(&documents) {
             let state = self.state();
             // PBKDF2 (a key's first use) must not run on the JS thread.
             let inline = !state.has_secrets || crypto::write_key_ready(&state.passphrase);
             let this = self.clone();
-            return parallel::map(documents, inline, move |doc| futures::executor::block_on(this.insert(doc))).await;
+            return parallel::map(documents, inline, move |doc| reply(futures::executor::block_on(this.insert(doc)))).await;
         }
-        stream::iter(documents).map(|doc| self.insert(doc)).buffered(self.ctx.parallelism).collect().await
+        stream::iter(documents).map(|doc| self.insert(doc)).buffered(self.ctx.parallelism).map(reply).collect().await
     }
 
     /// Read, merge, write — the write conditional on the ETag that was read, so a concurrent

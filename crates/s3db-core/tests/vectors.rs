@@ -160,7 +160,7 @@ fn replay_writes(scenario: &Value, deviations: &[Deviation]) -> Vec<String> {
                 .map_err(|e| e.to_string()),
             "update" | "patch" => block_on(resource.as_ref().unwrap().update(id, object(input))).map(|_| ()).map_err(|e| e.to_string()),
             "replace" => block_on(resource.as_ref().unwrap().replace(id, object(input))).map(|_| ()).map_err(|e| e.to_string()),
-            "delete" => block_on(resource.as_ref().unwrap().delete(id)).map(|_| ()).map_err(|e| e.to_string()),
+            "delete" => block_on(resource.as_ref().unwrap().delete(id, false)).map(|_| ()).map_err(|e| e.to_string()),
             "get" => block_on(resource.as_ref().unwrap().get(id)).map(|_| ()).map_err(|e| e.to_string()),
             "reconnect" => {
                 db = database(store.clone(), scenario);

@@ -1039,6 +1039,8 @@ export declare class StoreClient extends EventEmitter {
   stopPool(): void;
   on(event: 'pool:taskStarted', listener: (task: PoolTask) => void): this;
   on(event: 'pool:taskCompleted', listener: (task: PoolTask, result: unknown) => void): this;
+  /** A failed S3 request sent again; `attempt` counts from 1. */
+  on(event: 'pool:taskRetry', listener: (task: PoolTask, attempt: number) => void): this;
   on(event: 'pool:taskError' | 'pool:taskFailed', listener: (task: PoolTask, error: Error) => void): this;
   on(event: 'pool:paused' | 'pool:resumed' | 'pool:drained' | 'pool:stopped', listener: () => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;

@@ -193,6 +193,11 @@ describe.skipIf(!ON_S3)('executorPool on an S3 server', () => {
       executorPool: { concurrency: 8, retries: 6, retryDelay: 5 },
     });
     await db.connect();
+    const retriedBefore = db.client.getQueueStats().retryCount; // connecting reads s3db.json
+    const started = new Set();
+    const retried = [];
+    db.client.on('pool:taskStarted', (task) => started.add(task.id));
+    db.client.on('pool:taskRetry', (task, attempt) => retried.push({ task, attempt }));
     const records = await db.resources.items.getMany(ids);
     expect(records.filter((r) => r._error)).toEqual([]);
     const injected = Object.values(proxy.stats.faults).reduce((a, b) => a + b, 0);
@@ -200,6 +205,16 @@ describe.skipIf(!ON_S3)('executorPool on an S3 server', () => {
     expect(injected).toBeGreaterThan(0);
     expect(retryCount).toBeGreaterThan(0);
     expect(retryCount).toBeLessThanOrEqual(injected);
+    // Each retry is reported once, as a retry of a task that started, numbered from 1 per task.
+    expect(retried.length).toBeGreaterThan(0);
+    expect(retried).toHaveLength(retryCount - retriedBefore);
+    const byTask = new Map();
+    for (const retry of retried) byTask.set(retry.task.id, [...(byTask.get(retry.task.id) ?? []), retry]);
+    for (const [id, retries] of byTask) {
+      expect(started.has(id)).toBe(true);
+      expect(retries.map((r) => r.attempt)).toEqual(retries.map((_, n) => n + 1));
+      expect(retries[0].task).toMatchObject({ command: 'GetObjectCommand' });
+    }
     await db.disconnect();
     await direct.disconnect();
   });

@@ -24,7 +24,7 @@ function sdkBody(bytes) {
 /** The client events that report each S3 request. */
 const REQUEST_EVENTS = ['command.request', 'command.response', 'command.error'];
 /** The executor pool's per-task events: its tasks are the engine's S3 requests. */
-const TASK_EVENTS = ['pool:taskStarted', 'pool:taskCompleted', 'pool:taskError', 'pool:taskFailed', 'pool:drained'];
+const TASK_EVENTS = ['pool:taskStarted', 'pool:taskRetry', 'pool:taskCompleted', 'pool:taskError', 'pool:taskFailed', 'pool:drained'];
 const OBSERVING_EVENTS = [...REQUEST_EVENTS, ...TASK_EVENTS];
 
 class StoreClient extends EventEmitter {
@@ -57,7 +57,7 @@ class StoreClient extends EventEmitter {
     this.storage.observeRequests(on ? (text) => this._reportRequest(JSON.parse(text)) : null);
   }
 
-  _reportRequest({ id, phase, command, key, error, ms }) {
+  _reportRequest({ id, phase, command, key, error, ms, attempt }) {
     const input = { Bucket: this.bucket, Key: key };
     // A pool task as s3db.js reports it; `timings.execution` counts from when the request was asked.
     const task = { id: `${command}#${id}`, command, key, timings: ms === null ? {} : { execution: ms } };
@@ -65,6 +65,10 @@ class StoreClient extends EventEmitter {
       this._inFlight += 1;
       this.emit('command.request', command, input);
       this.emit('pool:taskStarted', task);
+      return;
+    }
+    if (phase === 'retry') {
+      this.emit('pool:taskRetry', task, attempt);
       return;
     }
     // Requests that started before observing began end without a start seen here.

@@ -326,7 +326,7 @@ impl NativeStore {
     }
 
     /// Reports every request a database sends through this store to `listener` (one JSON text
-    /// `{phase: 'request' | 'response' | 'error', command, key, error?}` each, delivered on the
+    /// `{id, phase: 'request' | 'retry' | 'response' | 'error', command, key, error?, ms?, attempt?}` each, delivered on the
     /// JS thread); `null` stops. The callback never keeps the process alive.
     #[napi(catch_unwind)]
     pub fn observe_requests(&self, listener: Option<Function<String, ()>>) -> Result<()> {
@@ -336,13 +336,14 @@ impl NativeStore {
         };
         let callback = listener.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
         self.observed.listen(Some(Arc::new(move |event: RequestEvent| {
-            let phase = match event.phase {
-                Phase::Request => "request",
-                Phase::Response => "response",
-                Phase::Error => "error",
+            let (phase, attempt) = match event.phase {
+                Phase::Request => ("request", None),
+                Phase::Retry { attempt } => ("retry", Some(attempt)),
+                Phase::Response => ("response", None),
+                Phase::Error => ("error", None),
             };
             let ms = event.elapsed.map(|d| d.as_secs_f64() * 1000.0);
-            let text = json!({ "id": event.id, "phase": phase, "command": event.command.name(), "key": event.key, "error": event.error, "ms": ms }).to_string();
+            let text = json!({ "id": event.id, "phase": phase, "command": event.command.name(), "key": event.key, "error": event.error, "ms": ms, "attempt": attempt }).to_string();
             callback.call(text, ThreadsafeFunctionCallMode::NonBlocking);
         })));
         Ok(())

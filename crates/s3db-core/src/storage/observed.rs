@@ -1,7 +1,7 @@
 //! Request events for a store whose owner listens (a client's `command.request`,
 //! `command.response` and `command.error`): each request the store is asked is reported when it
-//! starts and when it ends, with its S3 command and key. While nobody listens the wrapper costs
-//! one read of an empty slot per request.
+//! starts and when it ends, with its S3 command and key, and each time a backend sends it again
+//! (`report_retry`). While nobody listens the wrapper costs one read of an empty slot per request.
 
 use super::requests::Command;
 use super::{ListPage, ListRequest, Metadata, ObjectHead, ObjectStore, PutOutcome, PutRequest, StoredObject};
@@ -16,8 +16,21 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Request,
+    /// The request is sent again; `attempt` counts the retries from 1.
+    Retry { attempt: u32 },
     Response,
     Error,
+}
+
+tokio::task_local! {
+    /// Where the request being polled reports its retries (set while someone listens).
+    static RETRIES: Arc<dyn Fn(u32) + Send + Sync>;
+}
+
+/// Called by a backend when it sends the current request again (`attempt` from 1): reported as
+/// that request's `Phase::Retry` when the request is observed, ignored otherwise.
+pub fn report_retry(attempt: u32) {
+    let _ = RETRIES.try_with(|report| report(attempt));
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,8 +79,15 @@ impl<S: ObjectStore + ?Sized> Observed<S> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let asked = Instant::now();
         listener(RequestEvent { id, phase: Phase::Request, command, key: key.clone(), error: None, elapsed: None });
+        let retries: Arc<dyn Fn(u32) + Send + Sync> = {
+            let (listener, key) = (listener.clone(), key.clone());
+            Arc::new(move |attempt| {
+                let phase = Phase::Retry { attempt };
+                listener(RequestEvent { id, phase, command, key: key.clone(), error: None, elapsed: Some(asked.elapsed()) })
+            })
+        };
         Box::pin(async move {
-            let outcome = request.await;
+            let outcome = RETRIES.scope(retries, request).await;
             let (phase, error) = match &outcome {
                 Ok(_) => (Phase::Response, None),
                 Err(e) => (Phase::Error, Some(e.message.clone())),
@@ -146,5 +166,51 @@ mod tests {
                 (Phase::Response, "GetObjectCommand", "a"),
             ]
         );
+    }
+
+    /// A backend that reports two retries of every read.
+    struct Retrying(MemoryStore);
+
+    impl ObjectStore for Retrying {
+        fn put(&self, request: PutRequest) -> BoxFuture<'_, Result<PutOutcome>> {
+            self.0.put(request)
+        }
+        fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Arc<StoredObject>>>> {
+            let read = self.0.get(key);
+            // Reported while the request is polled, as an SDK's retry layer does.
+            Box::pin(async move {
+                report_retry(1);
+                report_retry(2);
+                read.await
+            })
+        }
+        fn head(&self, key: &str) -> BoxFuture<'_, Result<Option<ObjectHead>>> {
+            self.0.head(key)
+        }
+        fn copy(&self, from: &str, to: &str, metadata: Option<Metadata>, content_type: Option<String>) -> BoxFuture<'_, Result<bool>> {
+            self.0.copy(from, to, metadata, content_type)
+        }
+        fn delete(&self, key: &str) -> BoxFuture<'_, Result<()>> {
+            self.0.delete(key)
+        }
+        fn delete_many(&self, keys: Vec<String>) -> BoxFuture<'_, Result<usize>> {
+            self.0.delete_many(keys)
+        }
+        fn list(&self, request: ListRequest) -> BoxFuture<'_, Result<ListPage>> {
+            self.0.list(request)
+        }
+    }
+
+    #[test]
+    fn a_retry_the_backend_reports_belongs_to_the_request_being_sent() {
+        let store = Observed::new(Arc::new(Retrying(MemoryStore::new())));
+        block_on(store.get("unobserved")).unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        store.listen(Some(Arc::new(move |event: RequestEvent| sink.lock().push((event.id, event.phase)))));
+        block_on(store.get("a")).unwrap();
+        report_retry(9); // outside any request: nobody to report it to
+        let retry = |attempt| Phase::Retry { attempt };
+        assert_eq!(*seen.lock(), vec![(1, Phase::Request), (1, retry(1)), (1, retry(2)), (1, Phase::Response)]);
     }
 }

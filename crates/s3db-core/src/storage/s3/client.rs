@@ -85,7 +85,8 @@ fn retry_config(config: &S3Config) -> RetryConfig {
     }
 }
 
-/// Counts attempts after the first (the SDK's retries) for `getQueueStats().retryCount`.
+/// Counts attempts after the first (the SDK's retries) for `getQueueStats().retryCount`, and
+/// reports each to the request's observer (`pool:taskRetry`).
 #[derive(Debug)]
 struct RetryCounter(Arc<AtomicU64>);
 
@@ -100,8 +101,10 @@ impl Intercept for RetryCounter {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if cfg.load::<RequestAttempts>().is_some_and(|attempts| attempts.attempts() > 1) {
+        let attempts = cfg.load::<RequestAttempts>().map_or(1, RequestAttempts::attempts);
+        if attempts > 1 {
             self.0.fetch_add(1, Ordering::Relaxed);
+            crate::storage::observed::report_retry(u32::try_from(attempts - 1).unwrap_or(u32::MAX));
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use crate::error::Result;
 use futures::future::BoxFuture;
 use parking_lot::RwLock;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,13 +24,13 @@ pub enum Phase {
 
 tokio::task_local! {
     /// Where the request being polled reports its retries (set while someone listens).
-    static RETRIES: Arc<dyn Fn(u32) + Send + Sync>;
+    static RETRIES: Arc<dyn Fn() + Send + Sync>;
 }
 
-/// Called by a backend when it sends the current request again (`attempt` from 1): reported as
-/// that request's `Phase::Retry` when the request is observed, ignored otherwise.
-pub fn report_retry(attempt: u32) {
-    let _ = RETRIES.try_with(|report| report(attempt));
+/// Called by a backend each time it sends the current request again: reported as that
+/// request's next `Phase::Retry` when the request is observed, ignored otherwise.
+pub fn report_retry() {
+    let _ = RETRIES.try_with(|report| report());
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,10 +79,13 @@ impl<S: ObjectStore + ?Sized> Observed<S> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let asked = Instant::now();
         listener(RequestEvent { id, phase: Phase::Request, command, key: key.clone(), error: None, elapsed: None });
-        let retries: Arc<dyn Fn(u32) + Send + Sync> = {
+        let retries: Arc<dyn Fn() + Send + Sync> = {
             let (listener, key) = (listener.clone(), key.clone());
-            Arc::new(move |attempt| {
-                let phase = Phase::Retry { attempt };
+            // Counted here: a backend may send one request through several SDK calls, each
+            // numbering its own attempts.
+            let sent_again = AtomicU32::new(0);
+            Arc::new(move || {
+                let phase = Phase::Retry { attempt: sent_again.fetch_add(1, Ordering::Relaxed) + 1 };
                 listener(RequestEvent { id, phase, command, key: key.clone(), error: None, elapsed: Some(asked.elapsed()) })
             })
         };
@@ -179,8 +182,8 @@ mod tests {
             let read = self.0.get(key);
             // Reported while the request is polled, as an SDK's retry layer does.
             Box::pin(async move {
-                report_retry(1);
-                report_retry(2);
+                report_retry();
+                report_retry();
                 read.await
             })
         }
@@ -209,7 +212,7 @@ mod tests {
         let sink = seen.clone();
         store.listen(Some(Arc::new(move |event: RequestEvent| sink.lock().push((event.id, event.phase)))));
         block_on(store.get("a")).unwrap();
-        report_retry(9); // outside any request: nobody to report it to
+        report_retry(); // outside any request: nobody to report it to
         let retry = |attempt| Phase::Retry { attempt };
         assert_eq!(*seen.lock(), vec![(1, Phase::Request), (1, retry(1)), (1, retry(2)), (1, Phase::Response)]);
     }

@@ -101,10 +101,9 @@ impl Intercept for RetryCounter {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let attempts = cfg.load::<RequestAttempts>().map_or(1, RequestAttempts::attempts);
-        if attempts > 1 {
+        if cfg.load::<RequestAttempts>().is_some_and(|attempts| attempts.attempts() > 1) {
             self.0.fetch_add(1, Ordering::Relaxed);
-            crate::storage::observed::report_retry(u32::try_from(attempts - 1).unwrap_or(u32::MAX));
+            crate::storage::observed::report_retry();
         }
         Ok(())
     }

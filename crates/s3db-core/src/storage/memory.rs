@@ -7,6 +7,7 @@ use super::{
 use crate::error::{Error, ErrorKind, Result};
 use futures::future::{ready, BoxFuture, FutureExt};
 use parking_lot::RwLock;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -152,15 +153,20 @@ impl MemoryStore {
             body: request.body,
         });
         let mut objects = self.objects.write();
-        if request.if_absent && objects.contains_key(&request.key) {
-            return PutOutcome::Conflict;
-        }
-        if let Some(expected) = &request.if_match {
-            if !objects.get(&request.key).is_some_and(|current| super::same_etag(&current.head.etag, expected)) {
-                return PutOutcome::Conflict;
+        // One walk of the tree for the check and the write.
+        match objects.entry(request.key) {
+            Entry::Occupied(_) if request.if_absent => return PutOutcome::Conflict,
+            Entry::Occupied(mut current) => {
+                if request.if_match.as_deref().is_some_and(|expected| !super::same_etag(&current.get().head.etag, expected)) {
+                    return PutOutcome::Conflict;
+                }
+                current.insert(object);
+            }
+            Entry::Vacant(_) if request.if_match.is_some() => return PutOutcome::Conflict,
+            Entry::Vacant(slot) => {
+                slot.insert(object);
             }
         }
-        objects.insert(request.key, object);
         PutOutcome::Written { etag }
     }
 

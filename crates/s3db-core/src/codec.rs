@@ -176,6 +176,11 @@ pub struct ReadContext<'a> {
 /// Rebuilds the nested document from mapped fields (metadata values already transport-decoded,
 /// body values as parsed). `_`-prefixed keys are system fields and are skipped.
 pub fn unmap_record(ctx: &ReadContext<'_>, fields: Vec<(String, Value)>) -> Result<Map<String, Value>> {
+    unmap_record_where(ctx, fields, |_| true)
+}
+
+/// `unmap_record` of the fields whose path `wanted` accepts; the others are not decoded.
+pub fn unmap_record_where(ctx: &ReadContext<'_>, fields: Vec<(String, Value)>, wanted: impl Fn(&str) -> bool) -> Result<Map<String, Value>> {
     // Room for the fields and the read decorations the caller adds.
     let mut out = Map::with_capacity(fields.len() + 12);
     for (key, raw) in fields {
@@ -186,6 +191,9 @@ pub fn unmap_record(ctx: &ReadContext<'_>, fields: Vec<(String, Value)>) -> Resu
             Some(path) => path.as_str(),
             None => ctx.layout.path_of(&key).unwrap_or(&key),
         };
+        if !wanted(path) {
+            continue;
+        }
         let value = match raw {
             Value::String(text) if ctx.auto_decrypt && !text.is_empty() && ctx.layout.kind_of(path) == FieldKind::Secret => {
                 match decrypt_field(ctx.passphrase, path, &text)?.as_str() {

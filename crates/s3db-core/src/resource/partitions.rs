@@ -3,7 +3,6 @@
 //! that rebuilds the references from the records (after a crash between a record write and
 //! its reference writes, or references lost any other way).
 
-use super::read::UserFields;
 use super::{ListOptions, Resource, ResourceState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys;
@@ -202,11 +201,11 @@ impl Resource {
         let mut expected = HashSet::new();
         let mut unreadable = HashSet::new();
         for chunk in ids.chunks((self.ctx.parallelism * 10).max(10)) {
-            let fetched: Vec<(String, Result<Option<(UserFields, String)>>)> = stream::iter(chunk.to_vec())
+            let fetched: Vec<(String, Result<Option<(Map<String, Value>, String)>>)> = stream::iter(chunk.to_vec())
                 .map(|id| {
                     let state = state.clone();
                     async move {
-                        let outcome = self.fetch_stored::<UserFields>(&state, &id).await;
+                        let outcome = self.fetch_partition_fields(&state, &id).await;
                         (id, outcome)
                     }
                 })
@@ -215,7 +214,7 @@ impl Resource {
                 .await;
             for (id, outcome) in fetched {
                 match outcome {
-                    Ok(Some((UserFields(fields), version))) => {
+                    Ok(Some((fields, version))) => {
                         report.records += 1;
                         expected.extend(self.reference_keys(&state, &id, &fields, &version));
                     }

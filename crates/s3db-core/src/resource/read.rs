@@ -60,21 +60,6 @@ impl RecordForm for RecordText {
     }
 }
 
-/// Only a record's own fields (no `id`, no read decorations): what partition keys and merges
-/// need, without building the decorations a reply would carry.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UserFields(pub Map<String, Value>);
-
-impl RecordForm for UserFields {
-    fn from_map(record: Map<String, Value>) -> Self {
-        UserFields(stored::user_fields(&record))
-    }
-
-    fn from_decoded(record: stored::Decoded<'_>) -> Self {
-        UserFields(record.into_user_fields())
-    }
-}
-
 impl RecordText {
     /// `[record, …]`: the texts joined into one JSON array.
     pub fn join(records: &[RecordText]) -> String {
@@ -158,12 +143,36 @@ impl Resource {
         state: &Arc<ResourceState>,
         id: &str,
     ) -> Result<Option<(R, String)>> {
+        self.fetch_decoded(state, id, decode_stored::<R>).await
+    }
+
+    /// The fields the record's partition keys are computed from (`stored::partition_fields`)
+    /// and the version it was written with, or `None` when it does not exist.
+    pub(super) async fn fetch_partition_fields(
+        &self,
+        state: &Arc<ResourceState>,
+        id: &str,
+    ) -> Result<Option<(Map<String, Value>, String)>> {
+        self.fetch_decoded(state, id, |state, _, _, raw| {
+            let version = stored::written_version(&raw).unwrap_or(&state.version).to_string();
+            Ok((stored::partition_fields(state, raw)?, version))
+        })
+        .await
+    }
+
+    /// The stored object of `id` read by `decode` (off the JS thread when it must derive a key).
+    async fn fetch_decoded<T: Send + 'static>(
+        &self,
+        state: &Arc<ResourceState>,
+        id: &str,
+        decode: fn(&ResourceState, &str, &StoredObject, stored::RawFields) -> Result<T>,
+    ) -> Result<Option<T>> {
         let Some(object) = self.ctx.store.get(&self.record_key(state, id)).await? else { return Ok(None) };
         let raw = stored::raw_fields(&object.head, &object.body);
         let blocking = stored::needs_key_derivation(state, &raw);
         let state = state.clone();
         let id = id.to_string();
-        Ok(Some(maybe_blocking(blocking, move || decode_stored(&state, &id, &object, raw)).await??))
+        Ok(Some(maybe_blocking(blocking, move || decode(&state, &id, &object, raw)).await??))
     }
 
     /// The stored objects of `ids` (in order; `None` for a missing one), fetched `parallelism` at

@@ -170,14 +170,29 @@ fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// The fields of a stored object and its decorations: `id`, then s3db.js's read decorations.
-pub fn decode<'a>(state: &'a ResourceState, id: &'a str, raw: RawFields, facts: &ObjectFacts<'a>) -> Result<Decoded<'a>> {
-    let ctx = ReadContext {
-        layout: state.layout_for(written_version(&raw)),
+/// How to read fields written with `version` (borrowing only the object's `_map`, so the
+/// fields themselves can be consumed).
+fn read_context<'a>(state: &'a ResourceState, version: Option<&str>, stored_map: &'a Option<HashMap<String, String>>) -> ReadContext<'a> {
+    ReadContext {
+        layout: state.layout_for(version),
         passphrase: &state.passphrase,
         auto_decrypt: state.definition.auto_decrypt,
-        stored_map: raw.stored_map.as_ref(),
-    };
+        stored_map: stored_map.as_ref(),
+    }
+}
+
+/// The fields partition keys are computed from (whole top-level fields), the others left
+/// undecoded: what a delete needs to find a record's references.
+pub fn partition_fields(state: &ResourceState, raw: RawFields) -> Result<Map<String, Value>> {
+    let root = |path: &str| path.split('.').next().unwrap_or_default().to_string();
+    let roots: Vec<String> = state.partitions.iter().flat_map(|p| p.fields.iter().map(|(path, _)| root(path))).collect();
+    let ctx = read_context(state, written_version(&raw), &raw.stored_map);
+    codec::unmap_record_where(&ctx, raw.fields, |path| roots.iter().any(|r| path.split('.').next() == Some(r.as_str())))
+}
+
+/// The fields of a stored object and its decorations: `id`, then s3db.js's read decorations.
+pub fn decode<'a>(state: &'a ResourceState, id: &'a str, raw: RawFields, facts: &ObjectFacts<'a>) -> Result<Decoded<'a>> {
+    let ctx = read_context(state, written_version(&raw), &raw.stored_map);
     let written_version = written_version(&raw).unwrap_or(&state.version).trim_start_matches('v').to_string();
     let fields = codec::unmap_record(&ctx, raw.fields)?;
     let mime_type = facts.content_type.unwrap_or("application/octet-stream");
@@ -213,15 +228,6 @@ impl Decoded<'_> {
             record.insert(key.to_string(), value.into_value());
         }
         record
-    }
-
-    /// What `user_fields(&self.into_map())` returns, without the decorations.
-    pub fn into_user_fields(self) -> Map<String, Value> {
-        let mut fields = self.fields;
-        if fields.contains_key("id") {
-            fields.shift_remove("id");
-        }
-        fields
     }
 
     /// The record's JSON text, as `into_map` would serialise.

@@ -1,7 +1,6 @@
 //! Record writes: insert, update, replace, upsert, delete and their bulk forms.
 
 use super::stored::{self, ObjectFacts};
-use super::read::UserFields;
 use super::{maybe_blocking, Resource, ResourceState};
 use crate::behavior::{self, Split, WriteOp};
 use crate::codec;
@@ -216,7 +215,7 @@ impl Resource {
             let (before, version) = self.fetch_stored::<Map<String, Value>>(&state, id).await?.ok_or_else(missing)?;
             (stored::user_fields(&before), Some(before), version)
         } else {
-            let (UserFields(fields), version) = self.fetch_stored(&state, id).await?.ok_or_else(missing)?;
+            let (fields, version) = self.fetch_partition_fields(&state, id).await?.ok_or_else(missing)?;
             (fields, None, version)
         };
         let mut doomed = vec![self.record_key(&state, id)];
@@ -240,13 +239,13 @@ impl Resource {
             let found: Vec<_> = stream::iter(ids.to_vec())
                 .map(|id| {
                     let state = state.clone();
-                    async move { self.fetch_stored::<UserFields>(&state, &id).await.map(|r| (id, r)) }
+                    async move { self.fetch_partition_fields(&state, &id).await.map(|r| (id, r)) }
                 })
                 .buffered(self.ctx.parallelism)
                 .try_collect()
                 .await?;
             for (id, record) in found {
-                let Some((UserFields(fields), version)) = record else { continue };
+                let Some((fields, version)) = record else { continue };
                 doomed.push(self.record_key(&state, &id));
                 doomed.extend(self.reference_keys(&state, &id, &fields, &version));
                 deleted.push(id);
@@ -489,27 +488,31 @@ mod tests {
     fn delete_removes_the_record_and_its_references_and_returns_it_only_when_asked() {
         use crate::resource::ListOptions;
         futures::executor::block_on(async {
-            let config = json!({"name": "d", "attributes": {"region": "string", "n": "number"}, "timestamps": true,
-                "partitions": {"byRegion": {"fields": {"region": "string"}}}});
+            // A nested partition field too: only the fields partitions use are decoded for a delete.
+            let config = json!({"name": "d", "attributes": {"region": "string", "n": "number", "addr": {"city": "string"}},
+                "timestamps": true,
+                "partitions": {"byRegion": {"fields": {"region": "string"}}, "byCity": {"fields": {"addr.city": "string"}}}});
             let (_db, resource) = crate::testing::memory_resource(&config).await;
             for (id, region) in [("a", "eu"), ("b", "us")] {
-                resource.insert(json!({"id": id, "region": region, "n": 1}).as_object().unwrap().clone()).await.unwrap();
+                let doc = json!({"id": id, "region": region, "n": 1, "addr": {"city": format!("{region}-city")}});
+                resource.insert(doc.as_object().unwrap().clone()).await.unwrap();
             }
             let references = || async {
                 let mut total = 0;
-                for partition in ["byRegion", "byCreatedDate", "byUpdatedDate"] {
+                for partition in ["byRegion", "byCity", "byCreatedDate", "byUpdatedDate"] {
                     let options = ListOptions { partition: Some(partition.into()), ..ListOptions::default() };
                     total += resource.count(&options).await.unwrap();
                 }
                 total
             };
-            assert_eq!(references().await, 2 * 3);
+            assert_eq!(references().await, 2 * 4);
 
             let without = resource.delete("a", false).await.unwrap();
             assert_eq!((without.id.as_str(), without.before), ("a", None));
             let with = resource.delete("b", true).await.unwrap();
             let before = with.before.expect("asked for");
             assert_eq!((before["region"].as_str(), before["id"].as_str()), (Some("us"), Some("b")));
+            assert_eq!(before["addr"], json!({"city": "us-city"}));
             assert!(before.contains_key("_etag"));
             assert_eq!(references().await, 0);
             assert_eq!(resource.count(&ListOptions::default()).await.unwrap(), 0);

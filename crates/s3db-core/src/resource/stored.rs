@@ -184,10 +184,12 @@ fn read_context<'a>(state: &'a ResourceState, version: Option<&str>, stored_map:
 /// The fields partition keys are computed from (whole top-level fields), the others left
 /// undecoded: what a delete needs to find a record's references.
 pub fn partition_fields(state: &ResourceState, raw: RawFields) -> Result<Map<String, Value>> {
-    let root = |path: &str| path.split('.').next().unwrap_or_default().to_string();
-    let roots: Vec<String> = state.partitions.iter().flat_map(|p| p.fields.iter().map(|(path, _)| root(path))).collect();
+    fn root(path: &str) -> &str {
+        path.split('.').next().unwrap_or(path)
+    }
+    let roots: Vec<&str> = state.partitions.iter().flat_map(|p| p.fields.iter().map(|(path, _)| root(path))).collect();
     let ctx = read_context(state, written_version(&raw), &raw.stored_map);
-    codec::unmap_record_where(&ctx, raw.fields, |path| roots.iter().any(|r| path.split('.').next() == Some(r.as_str())))
+    codec::unmap_record_where(&ctx, raw.fields, |path| roots.contains(&root(path)))
 }
 
 /// The fields of a stored object and its decorations: `id`, then s3db.js's read decorations.

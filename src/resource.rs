@@ -86,10 +86,6 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
 
 /// `{r: record, b?: before (when asked for), x?: exceedsLimit, p?: partition reference errors}`.
 fn write_reply(outcome: WriteOutcome, with_before: bool) -> String {
-    to_json(&write_reply_value(outcome, with_before))
-}
-
-fn write_reply_value(outcome: WriteOutcome, with_before: bool) -> Value {
     let mut reply = Map::new();
     reply.insert("r".into(), Value::Object(outcome.record));
     if let Some(before) = outcome.before.filter(|_| with_before) {
@@ -101,7 +97,7 @@ fn write_reply_value(outcome: WriteOutcome, with_before: bool) -> Value {
     if !outcome.partition_errors.is_empty() {
         reply.insert("p".into(), Value::Array(outcome.partition_errors.iter().map(Error::to_json).collect()));
     }
-    Value::Object(reply)
+    to_json(&reply)
 }
 
 /// A JSON object argument (`partitionValues`, `data`); `null` is an empty object.

@@ -325,9 +325,10 @@ impl NativeStore {
         self.counter.counts().transfer_json()
     }
 
-    /// Reports every request a database sends through this store to `listener` (one JSON text
-    /// `{id, phase: 'request' | 'retry' | 'response' | 'error', command, key, error?, ms?, attempt?}` each, delivered on the
-    /// JS thread); `null` stops. The callback never keeps the process alive.
+    /// Reports every request a database sends through this store to `listener`, one JSON text
+    /// `{id, phase: 'request' | 'retry' | 'response' | 'error', command, key, error?, ms?,
+    /// attempt?}` each, delivered on the JS thread; `null` stops. The callback never keeps the
+    /// process alive.
     #[napi(catch_unwind)]
     pub fn observe_requests(&self, listener: Option<Function<String, ()>>) -> Result<()> {
         let Some(listener) = listener else {
